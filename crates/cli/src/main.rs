@@ -1,0 +1,5 @@
+//! The native `kubeplay` binary: `run SCRIPT`, `shell`, `bench`.
+
+fn main() {
+    println!("kubeplay");
+}

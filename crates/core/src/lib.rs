@@ -1,0 +1,10 @@
+//! Kubeplay's orchestration core: a Kubernetes cluster simulated in one deterministic
+//! event loop. No web dependencies: it builds natively and to wasm32, and the web app,
+//! the `kubeplay` binary and the tests all drive it through [`shell::Shell`] and
+//! [`sim::Cluster`]. See ARCHITECTURE.md at the repository root for the map.
+
+pub mod api;
+pub mod apiserver;
+pub mod kubectl;
+pub mod shell;
+pub mod sim;

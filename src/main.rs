@@ -1,0 +1,2 @@
+//! The Kubeplay page (placeholder).
+fn main() {}
