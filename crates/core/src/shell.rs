@@ -29,12 +29,28 @@ impl Files for MemoryFiles {
 /// A session: one cluster and the interpreter in front of it.
 pub struct Shell {
     pub cluster: Cluster,
+    /// Files put by the page (editor tabs); looked up before `files`.
+    overlay: MemoryFiles,
+    /// Where other `-f` paths are read from.
     pub files: Box<dyn Files>,
 }
 
 impl Shell {
     pub fn new(config: ClusterConfig) -> Shell {
-        Shell { cluster: Cluster::new(config), files: Box::new(MemoryFiles::default()) }
+        Shell { cluster: Cluster::new(config), overlay: MemoryFiles::default(), files: Box::new(MemoryFiles::default()) }
+    }
+
+    /// Makes `content` readable as `-f name` (the page's editor tabs).
+    pub fn put_file(&mut self, name: &str, content: &str) {
+        self.overlay.0.insert(name.to_string(), content.to_string());
+    }
+
+    /// Reads a `-f` path: the page's files first, then `files`.
+    pub fn read_file(&self, path: &str) -> Result<String, String> {
+        match self.overlay.read(path) {
+            Ok(s) => Ok(s),
+            Err(_) => self.files.read(path),
+        }
     }
 
     /// Runs one command line; `stdin` is the heredoc body, if any. Returns the output the
