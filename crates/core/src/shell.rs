@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::sim::{Cluster, ClusterConfig};
+use crate::kubectl::{self, args::split_words, Ctx};
+use crate::sim::{Cluster, ClusterConfig, Millis};
 
 /// Where `-f PATH` reads files from: the disk for the native binary, the editor's tabs
 /// in the page.
@@ -35,9 +36,115 @@ pub struct Shell {
     pub files: Box<dyn Files>,
 }
 
+/// One command of a script: the line and its heredoc body, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    /// The line as typed (echoed in transcripts).
+    pub typed: String,
+    /// The command to run (the heredoc redirection removed).
+    pub line: String,
+    pub heredoc: Option<String>,
+    /// The heredoc's lines as typed (for the transcript), terminator included.
+    pub heredoc_echo: Vec<String>,
+}
+
+/// Splits a script into commands: skips blank lines and `#` comments, collects heredoc
+/// bodies (`<<EOF`, `<<'EOF'`, `<<"EOF"`, `<<-EOF`). An unterminated heredoc runs to the end
+/// of the script, as bash does (with a warning line).
+pub fn parse_script(script: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut lines = script.lines();
+    while let Some(raw) = lines.next() {
+        let t = raw.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let mut cmd = Command {
+            typed: t.to_string(),
+            line: t.to_string(),
+            heredoc: None,
+            heredoc_echo: Vec::new(),
+        };
+        if let Some(idx) = t.find("<<") {
+            let spec = t[idx + 2..].trim();
+            let (strip_tabs, spec) = match spec.strip_prefix('-') {
+                Some(s) => (true, s.trim()),
+                None => (false, spec),
+            };
+            let word: String = spec
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_matches(|c| c == '\'' || c == '"')
+                .to_string();
+            if !word.is_empty() {
+                cmd.line = t[..idx].trim_end().to_string();
+                let mut body = String::new();
+                for l in lines.by_ref() {
+                    cmd.heredoc_echo.push(l.to_string());
+                    let cmp = if strip_tabs {
+                        l.trim_start_matches('\t')
+                    } else {
+                        l
+                    };
+                    if cmp == word {
+                        break;
+                    }
+                    body.push_str(cmp);
+                    body.push('\n');
+                }
+                cmd.heredoc = Some(body);
+            }
+        }
+        out.push(cmd);
+    }
+    out
+}
+
+/// Parses a duration like Go's `time.ParseDuration` for the units a script needs:
+/// `500ms`, `30s`, `5m`, `1h`, `1h30m`, `2.5s`.
+pub fn parse_duration(s: &str) -> Option<Millis> {
+    let mut total = 0f64;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "ms" => 1.0,
+            "s" => 1000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += n * factor;
+    }
+    if total.is_finite() && total >= 0.0 && total < 1e15 {
+        Some(total.round() as Millis)
+    } else {
+        None
+    }
+}
+
 impl Shell {
     pub fn new(config: ClusterConfig) -> Shell {
-        Shell { cluster: Cluster::new(config), overlay: MemoryFiles::default(), files: Box::new(MemoryFiles::default()) }
+        Shell {
+            cluster: Cluster::new(config),
+            overlay: MemoryFiles::default(),
+            files: Box::new(MemoryFiles::default()),
+        }
     }
 
     /// Makes `content` readable as `-f name` (the page's editor tabs).
@@ -54,25 +161,100 @@ impl Shell {
     }
 
     /// Runs one command line; `stdin` is the heredoc body, if any. Returns the output the
-    /// terminal shows (stdout and stderr interleaved as kubectl prints them), ending in a
-    /// newline unless empty.
+    /// terminal shows (stdout, then stderr), ending in a newline unless empty.
     pub fn exec(&mut self, line: &str, stdin: Option<&str>) -> String {
-        let _ = stdin;
-        format!("{line}: not implemented yet\n")
+        let words = match split_words(line) {
+            Ok(w) => w,
+            Err(e) => return format!("syntax error: {e}\n"),
+        };
+        let Some(first) = words.first() else {
+            return String::new();
+        };
+        match first.as_str() {
+            "kubectl" => {
+                let Shell {
+                    cluster,
+                    overlay,
+                    files,
+                } = self;
+                let read = |p: &str| match overlay.read(p) {
+                    Ok(s) => Ok(s),
+                    Err(_) => files.read(p),
+                };
+                let mut ctx = Ctx {
+                    cluster,
+                    namespace: "default".into(),
+                    read_file: &read,
+                    stdin,
+                };
+                kubectl::run(&mut ctx, &words[1..]).text()
+            }
+            "sleep" => match words.get(1).and_then(|d| parse_duration(d)) {
+                Some(ms) if words.len() == 2 => {
+                    self.cluster.advance(ms);
+                    String::new()
+                }
+                _ => format!("sleep: invalid time interval '{}'\n", words[1..].join(" ")),
+            },
+            other => format!("{other}: command not found\n"),
+        }
     }
 
     /// Runs a whole script and returns its transcript: each command echoed as `$ COMMAND`
-    /// followed by its output.
+    /// (heredoc lines echoed after `> `, as a terminal shows them) followed by its output.
     pub fn run_script(&mut self, script: &str) -> String {
         let mut out = String::new();
-        for line in script.lines() {
-            let t = line.trim();
-            if t.is_empty() || t.starts_with('#') {
-                continue;
+        for cmd in parse_script(script) {
+            out.push_str(&format!("$ {}\n", cmd.typed));
+            for l in &cmd.heredoc_echo {
+                out.push_str(&format!("> {l}\n"));
             }
-            out.push_str(&format!("$ {t}\n"));
-            out.push_str(&self.exec(t, None));
+            out.push_str(&self.exec(&cmd.line, cmd.heredoc.as_deref()));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_with_heredocs_and_comments() {
+        let cmds = parse_script(
+            "# hi\nkubectl get pods\n\nkubectl apply -f - <<EOF\na: 1\nEOF\nsleep 5s\n",
+        );
+        assert_eq!(cmds.len(), 3);
+        assert_eq!(cmds[1].line, "kubectl apply -f -");
+        assert_eq!(cmds[1].heredoc.as_deref(), Some("a: 1\n"));
+        assert_eq!(cmds[2].line, "sleep 5s");
+        let c = parse_script("cat <<-'END'\n\tx\n\tEND\n");
+        assert_eq!(c[0].heredoc.as_deref(), Some("x\n"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(500));
+        assert_eq!(parse_duration("30s"), Some(30_000));
+        assert_eq!(parse_duration("1h30m"), Some(5_400_000));
+        assert_eq!(parse_duration("2.5s"), Some(2_500));
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("x"), None);
+    }
+
+    #[test]
+    fn sleep_advances_the_clock() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        let t0 = sh.cluster.now();
+        assert_eq!(sh.exec("sleep 30s", None), "");
+        assert_eq!(sh.cluster.now() - t0, 30_000);
+        assert_eq!(
+            sh.exec("sleep soon", None),
+            "sleep: invalid time interval 'soon'\n"
+        );
+        assert_eq!(
+            sh.exec("frobnicate", None),
+            "frobnicate: command not found\n"
+        );
     }
 }

@@ -152,7 +152,7 @@ macro_rules! kinds {
     (@has no) => { false };
     (@status yes) => {
         fn copy_status_from(&mut self, other: &Self) { self.status = other.status.clone(); }
-        fn clear_status(&mut self) { self.status = Default::default(); }
+        fn clear_status(&mut self) { self.status = Some(Default::default()); }
     };
     (@status no) => {
         fn copy_status_from(&mut self, _other: &Self) {}

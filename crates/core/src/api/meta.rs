@@ -45,7 +45,9 @@ pub struct ObjectMeta {
 impl ObjectMeta {
     /// The controller owner reference (`controller: true`), if any.
     pub fn controller_ref(&self) -> Option<&OwnerReference> {
-        self.owner_references.iter().find(|r| r.controller == Some(true))
+        self.owner_references
+            .iter()
+            .find(|r| r.controller == Some(true))
     }
 }
 
@@ -159,7 +161,10 @@ pub fn format_rfc3339(millis: i64, frac: usize) -> String {
     if frac == 0 {
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     } else {
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:06}Z", ms * 1000)
+        format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:06}Z",
+            ms * 1000
+        )
     }
 }
 
@@ -167,12 +172,22 @@ pub fn format_rfc3339(millis: i64, frac: usize) -> String {
 /// into milliseconds since the epoch.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let t = s.get(r)?;
-        if t.bytes().all(|c| c.is_ascii_digit()) { t.parse().ok() } else { None }
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -203,7 +218,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
                 return None;
             }
             let v = oh * 3600 + om * 60;
-            if rest.starts_with('+') { v } else { -v }
+            if rest.starts_with('+') {
+                v
+            } else {
+                -v
+            }
         }
         _ => return None,
     };
@@ -256,8 +275,14 @@ mod tests {
         assert_eq!(t, 1_735_689_600_000);
         assert_eq!(format_rfc3339(t, 0), "2025-01-01T00:00:00Z");
         assert_eq!(format_rfc3339(t + 1_500, 6), "2025-01-01T00:00:01.500000Z");
-        assert_eq!(parse_rfc3339("2024-02-29T23:59:59.25+01:00"), Some(1_709_247_599_250));
-        assert_eq!(format_rfc3339(parse_rfc3339("2024-02-29T12:00:00Z").unwrap(), 0), "2024-02-29T12:00:00Z");
+        assert_eq!(
+            parse_rfc3339("2024-02-29T23:59:59.25+01:00"),
+            Some(1_709_247_599_250)
+        );
+        assert_eq!(
+            format_rfc3339(parse_rfc3339("2024-02-29T12:00:00Z").unwrap(), 0),
+            "2024-02-29T12:00:00Z"
+        );
         assert_eq!(parse_rfc3339("2024-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
     }

@@ -1,2 +1,206 @@
 //! kubectl: command-line parsing, the commands, and the printers (tables, YAML, JSON,
-//! describe), all talking to the cluster only through the API server.
+//! describe), all talking to the cluster only through the API server. [`run`] is the
+//! entry point; each command lives in its own module.
+
+pub mod apply;
+pub mod args;
+pub mod delete;
+pub mod describe;
+pub mod get;
+pub mod info;
+pub mod printers;
+pub mod resources;
+pub mod table;
+pub mod yaml;
+
+use crate::apiserver::ApiError;
+use crate::sim::Cluster;
+
+/// What a command printed: stdout, then stderr (kubectl prints its errors after the
+/// results it could produce, so the terminal shows them in that order).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn out(s: impl Into<String>) -> Output {
+        Output {
+            stdout: s.into(),
+            stderr: String::new(),
+        }
+    }
+    pub fn err(s: impl Into<String>) -> Output {
+        Output {
+            stdout: String::new(),
+            stderr: s.into(),
+        }
+    }
+    /// Both streams as the terminal shows them.
+    pub fn text(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+    pub fn success(&self) -> bool {
+        self.stderr.is_empty()
+    }
+}
+
+/// Everything a command needs: the cluster, the current namespace, and how to read
+/// `-f` files and stdin.
+pub struct Ctx<'a> {
+    pub cluster: &'a mut Cluster,
+    /// The context's namespace (`default`).
+    pub namespace: String,
+    pub read_file: &'a dyn Fn(&str) -> Result<String, String>,
+    pub stdin: Option<&'a str>,
+}
+
+/// kubectl's commands, for completion and "Did you mean this?".
+pub const COMMANDS: &[&str] = &[
+    "annotate",
+    "api-resources",
+    "api-versions",
+    "apply",
+    "attach",
+    "auth",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "completion",
+    "config",
+    "cordon",
+    "cp",
+    "create",
+    "debug",
+    "delete",
+    "describe",
+    "diff",
+    "drain",
+    "edit",
+    "events",
+    "exec",
+    "explain",
+    "expose",
+    "get",
+    "kustomize",
+    "label",
+    "logs",
+    "options",
+    "patch",
+    "plugin",
+    "port-forward",
+    "proxy",
+    "replace",
+    "rollout",
+    "run",
+    "scale",
+    "set",
+    "taint",
+    "top",
+    "uncordon",
+    "version",
+    "wait",
+];
+
+/// Runs `kubectl ARGS...` against the cluster.
+pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
+    let Some(cmd) = argv.first() else {
+        return Output::out("kubectl controls the Kubernetes cluster manager.\n\n Find more information at: https://kubernetes.io/docs/reference/kubectl/\n\nBasic Commands:\n  apply, create, get, describe, delete, api-resources, version, cluster-info\n");
+    };
+    let rest = &argv[1..];
+    match cmd.as_str() {
+        "get" => get::run(ctx, rest),
+        "describe" => describe::run(ctx, rest),
+        "apply" => apply::run_apply(ctx, rest),
+        "create" => apply::run_create(ctx, rest),
+        "delete" => delete::run(ctx, rest),
+        "api-resources" => info::api_resources(ctx, rest),
+        "version" => info::version(ctx, rest),
+        "cluster-info" => info::cluster_info(ctx, rest),
+        other if COMMANDS.contains(&other) => Output::err(format!(
+            "error: kubectl {other} is not available in Kubeplay yet\n"
+        )),
+        other => Output::err(unknown_command(other)),
+    }
+}
+
+/// cobra's message for an unknown command, with its suggestions (Levenshtein distance
+/// at most 2, or a prefix match).
+pub fn unknown_command(cmd: &str) -> String {
+    let suggestions: Vec<&str> = COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| levenshtein(cmd, c) <= 2 || c.starts_with(&cmd.to_ascii_lowercase()))
+        .collect();
+    let mut s = format!("Error: unknown command {cmd:?} for \"kubectl\"\n");
+    if !suggestions.is_empty() {
+        s.push_str("\nDid you mean this?\n");
+        for c in suggestions {
+            s.push_str(&format!("\t{c}\n"));
+        }
+    }
+    s.push('\n');
+    s
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_ascii_lowercase().chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// How kubectl prints an API error on its own (`Error from server (NotFound): ...`), or,
+/// for Invalid, the per-cause form (`The Deployment "x" is invalid: ...`).
+pub fn server_error(e: &ApiError) -> String {
+    use crate::apiserver::Reason;
+    if e.reason == Reason::Invalid && !e.causes.is_empty() {
+        let head = format!("The {} {:?} is invalid", e.kind, e.name);
+        if e.causes.0.len() == 1 {
+            return format!("{head}: {}\n", e.causes.0[0]);
+        }
+        let mut s = format!("{head}: \n");
+        for c in &e.causes.0 {
+            s.push_str(&format!("* {c}\n"));
+        }
+        return s;
+    }
+    format!("Error from server ({}): {}\n", e.reason.as_str(), e.message)
+}
+
+/// Like [`server_error`] for an error met while writing an object read from `source`
+/// (`error when creating "x.yaml": ...`).
+pub fn server_error_from(e: &ApiError, verb: &str, source: &str) -> String {
+    use crate::apiserver::Reason;
+    if e.reason == Reason::Invalid && !e.causes.is_empty() {
+        return server_error(e);
+    }
+    format!(
+        "Error from server ({}): error when {verb} {source:?}: {}\n",
+        e.reason.as_str(),
+        e.message
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_commands_like_cobra() {
+        assert_eq!(
+            unknown_command("gte"),
+            "Error: unknown command \"gte\" for \"kubectl\"\n\nDid you mean this?\n\tget\n\n"
+        );
+        assert!(unknown_command("foo").contains("\ttop\n"));
+    }
+}

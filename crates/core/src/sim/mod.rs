@@ -96,7 +96,12 @@ pub struct ClusterConfig {
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        ClusterConfig { workers: 3, seed: 1, worker_cpu_millis: 4000, worker_memory_bytes: 8 * 1024 * 1024 * 1024 }
+        ClusterConfig {
+            workers: 3,
+            seed: 1,
+            worker_cpu_millis: 4000,
+            worker_memory_bytes: 8 * 1024 * 1024 * 1024,
+        }
     }
 }
 
@@ -116,7 +121,13 @@ impl Cluster {
     pub fn new(config: ClusterConfig) -> Cluster {
         let mut rng = Rng::new(config.seed);
         let api = ApiServer::new(rng.fork());
-        let mut c = Cluster { config, now: EPOCH_MILLIS, queue: EventQueue::default(), rng, api };
+        let mut c = Cluster {
+            config,
+            now: EPOCH_MILLIS,
+            queue: EventQueue::default(),
+            rng,
+            api,
+        };
         c.api.set_now(c.now);
         crate::apiserver::bootstrap::bootstrap(&mut c);
         c

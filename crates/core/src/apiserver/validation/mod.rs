@@ -75,7 +75,9 @@ pub fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -131,7 +133,9 @@ impl FieldError {
             ErrorType::Duplicate(v) => format!("Duplicate value: {v}"),
             ErrorType::Forbidden => with_detail("Forbidden".into()),
             ErrorType::TooLong(n) => format!("Too long: may not be more than {n} bytes"),
-            ErrorType::TooMany(have, max) => format!("Too many: {have}: must have at most {max} items"),
+            ErrorType::TooMany(have, max) => {
+                format!("Too many: {have}: must have at most {max} items")
+            }
             ErrorType::NotFound(v) => format!("Not found: {v}"),
         }
     }
@@ -152,16 +156,34 @@ impl FieldErrors {
         self.0.is_empty()
     }
     pub fn push(&mut self, field: impl Into<String>, kind: ErrorType, detail: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), kind, detail: detail.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            kind,
+            detail: detail.into(),
+        });
     }
     pub fn required(&mut self, field: impl Into<String>, detail: impl Into<String>) {
         self.push(field, ErrorType::Required, detail);
     }
-    pub fn invalid(&mut self, field: impl Into<String>, value: impl Into<FieldValue>, detail: impl Into<String>) {
+    pub fn invalid(
+        &mut self,
+        field: impl Into<String>,
+        value: impl Into<FieldValue>,
+        detail: impl Into<String>,
+    ) {
         self.push(field, ErrorType::Invalid(value.into()), detail);
     }
-    pub fn not_supported(&mut self, field: impl Into<String>, value: impl Into<FieldValue>, valid: &[&str]) {
-        self.push(field, ErrorType::NotSupported(value.into(), valid.iter().map(|s| s.to_string()).collect()), "");
+    pub fn not_supported(
+        &mut self,
+        field: impl Into<String>,
+        value: impl Into<FieldValue>,
+        valid: &[&str],
+    ) {
+        self.push(
+            field,
+            ErrorType::NotSupported(value.into(), valid.iter().map(|s| s.to_string()).collect()),
+            "",
+        );
     }
     pub fn duplicate(&mut self, field: impl Into<String>, value: impl Into<FieldValue>) {
         self.push(field, ErrorType::Duplicate(value.into()), "");
@@ -195,7 +217,9 @@ fn is_dns1123_label_shape(s: &str) -> bool {
 pub fn dns1123_label_errors(s: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if s.len() > DNS1123_LABEL_MAX {
-        errs.push(format!("must be no more than {DNS1123_LABEL_MAX} characters"));
+        errs.push(format!(
+            "must be no more than {DNS1123_LABEL_MAX} characters"
+        ));
     }
     if !is_dns1123_label_shape(s) {
         errs.push("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".into());
@@ -207,7 +231,9 @@ pub fn dns1123_label_errors(s: &str) -> Vec<String> {
 pub fn dns1123_subdomain_errors(s: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if s.len() > DNS1123_SUBDOMAIN_MAX {
-        errs.push(format!("must be no more than {DNS1123_SUBDOMAIN_MAX} characters"));
+        errs.push(format!(
+            "must be no more than {DNS1123_SUBDOMAIN_MAX} characters"
+        ));
     }
     if s.is_empty() || !s.split('.').all(is_dns1123_label_shape) {
         errs.push("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".into());
@@ -219,7 +245,9 @@ pub fn dns1123_subdomain_errors(s: &str) -> Vec<String> {
 pub fn dns1035_label_errors(s: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if s.len() > DNS1123_LABEL_MAX {
-        errs.push(format!("must be no more than {DNS1123_LABEL_MAX} characters"));
+        errs.push(format!(
+            "must be no more than {DNS1123_LABEL_MAX} characters"
+        ));
     }
     let b = s.as_bytes();
     let ok = !b.is_empty()
@@ -232,13 +260,14 @@ pub fn dns1035_label_errors(s: &str) -> Vec<String> {
     errs
 }
 
-fn is_qualified_name_part(s: &str) -> bool {
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, whatever the length.
+fn is_qualified_name_part_shape(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.')
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.')
 }
 
 /// Errors for a qualified name (label and annotation keys: `[prefix/]name`), worded as upstream.
@@ -268,7 +297,7 @@ pub fn qualified_name_errors(s: &str) -> Vec<String> {
     } else if name.len() > 63 {
         errs.push("name part must be no more than 63 characters".into());
     }
-    if !name.is_empty() && !is_qualified_name_part(&name[..name.len().min(63)]) {
+    if !name.is_empty() && !is_qualified_name_part_shape(name) {
         errs.push(MSG.into());
     }
     errs
@@ -280,7 +309,7 @@ pub fn label_value_errors(v: &str) -> Vec<String> {
     if v.len() > 63 {
         errs.push("must be no more than 63 characters".into());
     }
-    if !v.is_empty() && !is_qualified_name_part(&v[..v.len().min(63)]) {
+    if !v.is_empty() && !is_qualified_name_part_shape(v) {
         errs.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".into());
     }
     errs
@@ -323,7 +352,12 @@ pub enum NameRule {
 }
 
 /// Validates `metadata` of a new object (upstream `ValidateObjectMeta`).
-pub fn validate_object_meta(meta: &ObjectMeta, namespaced: bool, rule: NameRule, errs: &mut FieldErrors) {
+pub fn validate_object_meta(
+    meta: &ObjectMeta,
+    namespaced: bool,
+    rule: NameRule,
+    errs: &mut FieldErrors,
+) {
     if meta.name.is_empty() {
         if meta.generate_name.is_empty() {
             errs.required("metadata.name", "name or generateName is required");
@@ -355,20 +389,42 @@ pub fn validate_object_meta(meta: &ObjectMeta, namespaced: bool, rule: NameRule,
     for (i, r) in meta.owner_references.iter().enumerate() {
         let p = format!("metadata.ownerReferences[{i}]");
         if r.api_version.is_empty() {
-            errs.invalid(format!("{p}.apiVersion"), r.api_version.as_str(), "version must not be empty");
+            errs.invalid(
+                format!("{p}.apiVersion"),
+                r.api_version.as_str(),
+                "version must not be empty",
+            );
         }
         if r.kind.is_empty() {
-            errs.invalid(format!("{p}.kind"), r.kind.as_str(), "kind must not be empty");
+            errs.invalid(
+                format!("{p}.kind"),
+                r.kind.as_str(),
+                "kind must not be empty",
+            );
         }
         if r.name.is_empty() {
-            errs.invalid(format!("{p}.name"), r.name.as_str(), "name must not be empty");
+            errs.invalid(
+                format!("{p}.name"),
+                r.name.as_str(),
+                "name must not be empty",
+            );
         }
         if r.uid.is_empty() {
             errs.invalid(format!("{p}.uid"), r.uid.as_str(), "uid must not be empty");
         }
     }
-    if meta.owner_references.iter().filter(|r| r.controller == Some(true)).count() > 1 {
-        errs.invalid("metadata.ownerReferences", FieldValue::Raw("[...]".into()), "Only one reference can have Controller set to true");
+    if meta
+        .owner_references
+        .iter()
+        .filter(|r| r.controller == Some(true))
+        .count()
+        > 1
+    {
+        errs.invalid(
+            "metadata.ownerReferences",
+            FieldValue::Raw("[...]".into()),
+            "Only one reference can have Controller set to true",
+        );
     }
 }
 
@@ -392,13 +448,24 @@ pub fn validate_object_meta_update(new: &ObjectMeta, old: &ObjectMeta, errs: &mu
         errs.invalid("metadata.name", new.name.as_str(), "field is immutable");
     }
     if new.namespace != old.namespace {
-        errs.invalid("metadata.namespace", new.namespace.as_str(), "field is immutable");
+        errs.invalid(
+            "metadata.namespace",
+            new.namespace.as_str(),
+            "field is immutable",
+        );
     }
     if new.uid != old.uid {
         errs.invalid("metadata.uid", new.uid.as_str(), "field is immutable");
     }
     if new.creation_timestamp != old.creation_timestamp {
-        errs.invalid("metadata.creationTimestamp", FieldValue::Raw(format!("{:?}", new.creation_timestamp.map(|t| t.to_string()))), "field is immutable");
+        errs.invalid(
+            "metadata.creationTimestamp",
+            FieldValue::Raw(format!(
+                "{:?}",
+                new.creation_timestamp.map(|t| t.to_string())
+            )),
+            "field is immutable",
+        );
     }
 }
 
@@ -417,7 +484,12 @@ pub fn name_rule(kind: crate::api::Kind) -> NameRule {
 pub fn validate_create(obj: &Object) -> FieldErrors {
     let mut errs = FieldErrors::default();
     let kind = obj.kind();
-    validate_object_meta(obj.meta(), kind.info().namespaced, name_rule(kind), &mut errs);
+    validate_object_meta(
+        obj.meta(),
+        kind.info().namespaced,
+        name_rule(kind),
+        &mut errs,
+    );
     workloads::validate(obj, &mut errs);
     others::validate(obj, &mut errs);
     errs
@@ -428,7 +500,12 @@ pub fn validate_create(obj: &Object) -> FieldErrors {
 pub fn validate_update(new: &Object, old: &Object) -> FieldErrors {
     let mut errs = FieldErrors::default();
     let kind = new.kind();
-    validate_object_meta(new.meta(), kind.info().namespaced, name_rule(kind), &mut errs);
+    validate_object_meta(
+        new.meta(),
+        kind.info().namespaced,
+        name_rule(kind),
+        &mut errs,
+    );
     validate_object_meta_update(new.meta(), old.meta(), &mut errs);
     workloads::validate(new, &mut errs);
     others::validate(new, &mut errs);
@@ -462,12 +539,20 @@ mod tests {
         assert!(!qualified_name_errors("-bad").is_empty());
         assert!(label_value_errors("").is_empty());
         assert!(!label_value_errors("a b").is_empty());
+        // Multi-byte characters near the 63-byte limit must not panic.
+        let key = format!("{}é", "a".repeat(62));
+        assert_eq!(qualified_name_errors(&key).len(), 2);
+        assert_eq!(label_value_errors(&key).len(), 2);
     }
 
     #[test]
     fn unsupported_value_wording() {
         let mut fe = FieldErrors::default();
-        fe.not_supported("spec.restartPolicy", "Sometimes", &["Always", "Never", "OnFailure"]);
+        fe.not_supported(
+            "spec.restartPolicy",
+            "Sometimes",
+            &["Always", "Never", "OnFailure"],
+        );
         assert_eq!(fe.0[0].to_string(), "spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"Never\", \"OnFailure\"");
     }
 }

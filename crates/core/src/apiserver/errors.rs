@@ -1,0 +1,161 @@
+//! API errors as `metav1.Status`: upstream's reasons, codes and messages, so that kubectl
+//! (ours, and the real one through `kubeplay serve`) prints `Error from server (NotFound): ...`.
+
+use std::fmt;
+
+use super::validation::FieldErrors;
+use crate::api::Kind;
+
+/// `metav1.StatusReason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    NotFound,
+    AlreadyExists,
+    Conflict,
+    Invalid,
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    Gone,
+    Expired,
+    InternalError,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NotFound => "NotFound",
+            Reason::AlreadyExists => "AlreadyExists",
+            Reason::Conflict => "Conflict",
+            Reason::Invalid => "Invalid",
+            Reason::BadRequest => "BadRequest",
+            Reason::Forbidden => "Forbidden",
+            Reason::MethodNotAllowed => "MethodNotAllowed",
+            Reason::Gone => "Gone",
+            Reason::Expired => "Expired",
+            Reason::InternalError => "InternalError",
+        }
+    }
+    pub fn code(self) -> u16 {
+        match self {
+            Reason::NotFound => 404,
+            Reason::AlreadyExists | Reason::Conflict => 409,
+            Reason::Invalid => 422,
+            Reason::BadRequest => 400,
+            Reason::Forbidden => 403,
+            Reason::MethodNotAllowed => 405,
+            Reason::Gone | Reason::Expired => 410,
+            Reason::InternalError => 500,
+        }
+    }
+}
+
+/// A failed API call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub reason: Reason,
+    /// `Status.message`, e.g. `pods "x" not found`.
+    pub message: String,
+    /// `details.kind` (`Deployment`) and `details.name`, used by kubectl for Invalid errors.
+    pub kind: String,
+    pub name: String,
+    /// `details.causes` for Invalid errors.
+    pub causes: FieldErrors,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ApiError {
+    fn new(reason: Reason, message: String) -> ApiError {
+        ApiError {
+            reason,
+            message,
+            kind: String::new(),
+            name: String::new(),
+            causes: FieldErrors::default(),
+        }
+    }
+
+    pub fn code(&self) -> u16 {
+        self.reason.code()
+    }
+
+    pub fn not_found(kind: Kind, name: &str) -> ApiError {
+        ApiError {
+            name: name.into(),
+            ..Self::new(
+                Reason::NotFound,
+                format!("{} {name:?} not found", kind.info().group_resource()),
+            )
+        }
+    }
+
+    pub fn already_exists(kind: Kind, name: &str) -> ApiError {
+        ApiError {
+            name: name.into(),
+            ..Self::new(
+                Reason::AlreadyExists,
+                format!("{} {name:?} already exists", kind.info().group_resource()),
+            )
+        }
+    }
+
+    pub fn conflict(kind: Kind, name: &str, why: &str) -> ApiError {
+        Self::new(
+            Reason::Conflict,
+            format!(
+                "Operation cannot be fulfilled on {} {name:?}: {why}",
+                kind.info().group_resource()
+            ),
+        )
+    }
+
+    pub fn forbidden(kind: Kind, name: &str, why: String) -> ApiError {
+        let gr = kind.info().group_resource();
+        let msg = if name.is_empty() {
+            format!("{gr} is forbidden: {why}")
+        } else {
+            format!("{gr} {name:?} is forbidden: {why}")
+        };
+        Self::new(Reason::Forbidden, msg)
+    }
+
+    pub fn bad_request(message: String) -> ApiError {
+        Self::new(Reason::BadRequest, message)
+    }
+
+    pub fn gone(requested: u64, oldest: u64) -> ApiError {
+        Self::new(
+            Reason::Expired,
+            format!("too old resource version: {requested} ({oldest})"),
+        )
+    }
+
+    /// 422 Invalid: `Deployment.apps "x" is invalid: spec.replicas: ...` (one cause) or
+    /// `... is invalid: [a, b]` (several), with the causes kept for kubectl.
+    pub fn invalid(kind: Kind, name: &str, errs: FieldErrors) -> ApiError {
+        let info = kind.info();
+        let qualified = if info.group.is_empty() {
+            info.kind.to_string()
+        } else {
+            format!("{}.{}", info.kind, info.group)
+        };
+        let list: Vec<String> = errs.0.iter().map(|e| e.to_string()).collect();
+        let joined = if list.len() == 1 {
+            list[0].clone()
+        } else {
+            format!("[{}]", list.join(", "))
+        };
+        ApiError {
+            reason: Reason::Invalid,
+            message: format!("{qualified} {name:?} is invalid: {joined}"),
+            kind: info.kind.to_string(),
+            name: name.to_string(),
+            causes: errs,
+        }
+    }
+}

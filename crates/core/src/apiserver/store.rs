@@ -1,0 +1,547 @@
+//! The versioned object store, modelled on etcd behind the API server's watch cache:
+//! keys `/registry/<resource>/<namespace>/<name>`, one global revision, a compacted
+//! history, watches from a revision, and indexes by namespace (key order), label, owner
+//! and, for pods, node. Objects are immutable `Arc`s shared by every reader.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use crate::api::fields::FieldSelector;
+use crate::api::labels::Selector;
+use crate::api::{Kind, Object};
+
+/// A store revision (etcd's global revision; objects' `resourceVersion`).
+pub type Rev = u64;
+
+/// `(namespace, name)`; the namespace is empty for cluster-scoped kinds.
+pub type ObjKey = (Arc<str>, Arc<str>);
+
+/// What happened to an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    /// `ADDED`, `MODIFIED`, `DELETED` as in watch streams.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change, as a watcher receives it.
+#[derive(Clone, Debug)]
+pub struct WatchEvent {
+    pub type_: EventType,
+    pub object: Arc<Object>,
+    pub rev: Rev,
+}
+
+/// One change in the history: the object before and after.
+#[derive(Clone, Debug)]
+struct Change {
+    rev: Rev,
+    kind: Kind,
+    old: Option<Arc<Object>>,
+    new: Option<Arc<Object>>,
+}
+
+/// What a watch selects.
+#[derive(Clone, Debug)]
+pub struct WatchFilter {
+    pub kind: Kind,
+    /// `None` watches all namespaces.
+    pub namespace: Option<String>,
+    pub labels: Selector,
+    pub fields: FieldSelector,
+}
+
+impl WatchFilter {
+    pub fn all(kind: Kind) -> WatchFilter {
+        WatchFilter {
+            kind,
+            namespace: None,
+            labels: Selector::everything(),
+            fields: FieldSelector::everything(),
+        }
+    }
+
+    pub fn matches(&self, obj: &Object) -> bool {
+        self.namespace
+            .as_deref()
+            .is_none_or(|ns| obj.meta().namespace == ns)
+            && self.labels.matches(&obj.meta().labels)
+            && self.fields.matches(obj)
+    }
+}
+
+/// A watch's handle.
+pub type WatchId = u64;
+
+struct Watcher {
+    filter: WatchFilter,
+    queue: VecDeque<WatchEvent>,
+    /// For pod watches on `spec.nodeName=X`: the node (indexed trigger, as the watch cache).
+    node: Option<String>,
+}
+
+/// The error for a watch or list from a compacted revision (HTTP 410 Gone).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gone {
+    pub requested: Rev,
+    pub oldest: Rev,
+}
+
+#[derive(Default)]
+struct Table {
+    objects: BTreeMap<ObjKey, Arc<Object>>,
+    by_label: HashMap<(Arc<str>, Arc<str>), BTreeSet<ObjKey>>,
+    by_owner: HashMap<Arc<str>, BTreeSet<ObjKey>>,
+    by_node: HashMap<Arc<str>, BTreeSet<ObjKey>>,
+    /// Watchers with no node trigger.
+    watchers: Vec<WatchId>,
+    /// Pod watchers keyed by the node of their `spec.nodeName=` field selector.
+    node_watchers: HashMap<String, Vec<WatchId>>,
+}
+
+/// Node name of a pod (`spec.nodeName`), for the node index.
+fn node_of(obj: &Object) -> Option<&str> {
+    match obj {
+        Object::Pod(p) => Some(p.spec.node_name.as_str()).filter(|n| !n.is_empty()),
+        _ => None,
+    }
+}
+
+impl Table {
+    fn index(&mut self, key: &ObjKey, obj: &Object, interner: &mut Interner) {
+        let meta = obj.meta();
+        for (k, v) in &meta.labels {
+            self.by_label
+                .entry((interner.get(k), interner.get(v)))
+                .or_default()
+                .insert(key.clone());
+        }
+        for r in &meta.owner_references {
+            self.by_owner
+                .entry(interner.get(&r.uid))
+                .or_default()
+                .insert(key.clone());
+        }
+        if let Some(n) = node_of(obj) {
+            self.by_node
+                .entry(interner.get(n))
+                .or_default()
+                .insert(key.clone());
+        }
+    }
+
+    fn unindex(&mut self, key: &ObjKey, obj: &Object) {
+        fn remove<K: std::hash::Hash + Eq>(
+            m: &mut HashMap<K, BTreeSet<ObjKey>>,
+            k: &K,
+            key: &ObjKey,
+        ) {
+            if let Some(set) = m.get_mut(k) {
+                set.remove(key);
+                if set.is_empty() {
+                    m.remove(k);
+                }
+            }
+        }
+        let meta = obj.meta();
+        for (k, v) in &meta.labels {
+            remove(
+                &mut self.by_label,
+                &(Arc::from(k.as_str()), Arc::from(v.as_str())),
+                key,
+            );
+        }
+        for r in &meta.owner_references {
+            remove(&mut self.by_owner, &Arc::from(r.uid.as_str()), key);
+        }
+        if let Some(n) = node_of(obj) {
+            remove(&mut self.by_node, &Arc::from(n), key);
+        }
+    }
+}
+
+/// Shares the strings that many objects repeat (namespaces, label keys and values).
+#[derive(Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
+}
+
+/// The store. All writes go through [`Store::put`] and [`Store::remove`], which bump the
+/// revision, record history and fan events out to watchers.
+pub struct Store {
+    revision: Rev,
+    tables: Vec<Table>,
+    interner: Interner,
+    history: VecDeque<Change>,
+    /// Events at or below this revision are gone from history.
+    compacted: Rev,
+    history_limit: usize,
+    watchers: HashMap<WatchId, Watcher>,
+    next_watch: WatchId,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new(100_000)
+    }
+}
+
+impl Store {
+    /// A store that keeps at most `history_limit` changes for watches from a revision.
+    pub fn new(history_limit: usize) -> Store {
+        Store {
+            revision: 1,
+            tables: Kind::ALL.iter().map(|_| Table::default()).collect(),
+            interner: Interner::default(),
+            history: VecDeque::new(),
+            compacted: 1,
+            history_limit,
+            watchers: HashMap::new(),
+            next_watch: 1,
+        }
+    }
+
+    /// The current global revision.
+    pub fn revision(&self) -> Rev {
+        self.revision
+    }
+
+    fn table(&self, kind: Kind) -> &Table {
+        &self.tables[kind as usize]
+    }
+
+    /// The etcd key of an object, as upstream lays them out.
+    pub fn etcd_key(kind: Kind, namespace: &str, name: &str) -> String {
+        let info = kind.info();
+        let resource = if info.group.is_empty()
+            || matches!(info.group, "apps" | "batch" | "autoscaling" | "policy")
+        {
+            info.plural.to_string()
+        } else {
+            format!("{}/{}", info.group, info.plural)
+        };
+        if namespace.is_empty() {
+            format!("/registry/{resource}/{name}")
+        } else {
+            format!("/registry/{resource}/{namespace}/{name}")
+        }
+    }
+
+    pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Arc<Object>> {
+        self.table(kind)
+            .objects
+            .get(&(Arc::from(namespace), Arc::from(name)))
+    }
+
+    /// Number of objects of a kind.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.table(kind).objects.len()
+    }
+
+    /// Lists objects in key order (namespace, then name), using the label, owner and node
+    /// indexes where the selectors allow.
+    pub fn list(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        labels: &Selector,
+        fields: &FieldSelector,
+    ) -> Vec<Arc<Object>> {
+        let t = self.table(kind);
+        let matches = |o: &Object| {
+            namespace.is_none_or(|ns| o.meta().namespace == ns)
+                && labels.matches(&o.meta().labels)
+                && fields.matches(o)
+        };
+        // Narrow with the smallest index that applies.
+        let mut candidates: Option<&BTreeSet<ObjKey>> = None;
+        let mut narrowed = false;
+        for (k, v) in labels.equality_pairs() {
+            narrowed = true;
+            match t.by_label.get(&(Arc::from(k), Arc::from(v))) {
+                None => return Vec::new(),
+                Some(set) => {
+                    if candidates.is_none_or(|c| set.len() < c.len()) {
+                        candidates = Some(set);
+                    }
+                }
+            }
+        }
+        if kind == Kind::Pod {
+            if let Some(node) = fields.equality("spec.nodeName") {
+                narrowed = true;
+                match t.by_node.get(node) {
+                    None => {
+                        // `spec.nodeName=` (empty) selects unscheduled pods: no index for that.
+                        if !node.is_empty() {
+                            return Vec::new();
+                        }
+                        narrowed = false;
+                    }
+                    Some(set) => {
+                        if candidates.is_none_or(|c| set.len() < c.len()) {
+                            candidates = Some(set);
+                        }
+                    }
+                }
+            }
+        }
+        match candidates {
+            Some(set) if narrowed => set
+                .iter()
+                .filter_map(|k| t.objects.get(k))
+                .filter(|o| matches(o))
+                .cloned()
+                .collect(),
+            _ => match namespace {
+                Some(ns) if kind.info().namespaced => {
+                    let ns: Arc<str> = Arc::from(ns);
+                    let lo = (ns.clone(), Arc::from(""));
+                    t.objects
+                        .range(lo..)
+                        .take_while(|((n, _), _)| *n == ns)
+                        .map(|(_, o)| o)
+                        .filter(|o| matches(o))
+                        .cloned()
+                        .collect()
+                }
+                _ => t.objects.values().filter(|o| matches(o)).cloned().collect(),
+            },
+        }
+    }
+
+    /// Objects that list `owner_uid` among their owner references.
+    pub fn owned_by(&self, kind: Kind, owner_uid: &str) -> Vec<Arc<Object>> {
+        let t = self.table(kind);
+        t.by_owner
+            .get(owner_uid)
+            .map(|set| {
+                set.iter()
+                    .filter_map(|k| t.objects.get(k))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Writes (creates or replaces) an object: bumps the revision, sets its
+    /// `resourceVersion`, records history and notifies watchers.
+    pub fn put(&mut self, mut obj: Object) -> Arc<Object> {
+        self.revision += 1;
+        let rev = self.revision;
+        obj.meta_mut().resource_version = rev.to_string();
+        let kind = obj.kind();
+        let key: ObjKey = (
+            self.interner.get(&obj.meta().namespace),
+            Arc::from(obj.meta().name.as_str()),
+        );
+        let new = Arc::new(obj);
+        let t = &mut self.tables[kind as usize];
+        let old = t.objects.insert(key.clone(), new.clone());
+        if let Some(o) = &old {
+            t.unindex(&key, o);
+        }
+        t.index(&key, &new, &mut self.interner);
+        self.record(Change {
+            rev,
+            kind,
+            old,
+            new: Some(new.clone()),
+        });
+        new
+    }
+
+    /// Removes an object; the watch sees its last state at the deletion's revision.
+    pub fn remove(&mut self, kind: Kind, namespace: &str, name: &str) -> Option<Arc<Object>> {
+        let key: ObjKey = (Arc::from(namespace), Arc::from(name));
+        let t = &mut self.tables[kind as usize];
+        let old = t.objects.remove(&key)?;
+        t.unindex(&key, &old);
+        self.revision += 1;
+        let rev = self.revision;
+        let mut last = (*old).clone();
+        last.meta_mut().resource_version = rev.to_string();
+        let last = Arc::new(last);
+        self.record(Change {
+            rev,
+            kind,
+            old: Some(old),
+            new: None,
+        });
+        // Watchers get the final state stamped with the deletion revision.
+        if let Some(Change { old, .. }) = self.history.back_mut() {
+            *old = Some(last.clone());
+        }
+        Some(last)
+    }
+
+    fn record(&mut self, change: Change) {
+        self.dispatch(&change);
+        self.history.push_back(change);
+        while self.history.len() > self.history_limit {
+            if let Some(c) = self.history.pop_front() {
+                self.compacted = c.rev;
+            }
+        }
+    }
+
+    /// Drops history at or below `rev` (etcd compaction).
+    pub fn compact(&mut self, rev: Rev) {
+        while self.history.front().is_some_and(|c| c.rev <= rev) {
+            self.history.pop_front();
+        }
+        self.compacted = self.compacted.max(rev.min(self.revision));
+    }
+
+    /// The oldest revision a watch can start from.
+    pub fn oldest_watchable(&self) -> Rev {
+        self.compacted
+    }
+
+    /// What one change means to one filter: ADDED when an object starts matching,
+    /// DELETED when it stops, MODIFIED while it keeps matching (the watch cache's rules).
+    fn event_for(filter: &WatchFilter, c: &Change) -> Option<WatchEvent> {
+        let old_m = c.old.as_ref().filter(|o| filter.matches(o));
+        let new_m = c.new.as_ref().filter(|o| filter.matches(o));
+        let (type_, object) = match (old_m, new_m, &c.new) {
+            (None, Some(n), _) => (EventType::Added, n.clone()),
+            (Some(_), Some(n), _) => (EventType::Modified, n.clone()),
+            (Some(o), None, None) => (EventType::Deleted, o.clone()),
+            (Some(_), None, Some(n)) => {
+                // Stopped matching: a DELETED with the new state, as upstream sends.
+                (EventType::Deleted, n.clone())
+            }
+            (None, None, _) => return None,
+        };
+        Some(WatchEvent {
+            type_,
+            object,
+            rev: c.rev,
+        })
+    }
+
+    fn dispatch(&mut self, c: &Change) {
+        let t = &self.tables[c.kind as usize];
+        let mut ids: Vec<WatchId> = t.watchers.clone();
+        if !t.node_watchers.is_empty() {
+            let mut nodes: Vec<&str> = Vec::new();
+            for o in [&c.old, &c.new].into_iter().flatten() {
+                if let Some(n) = node_of(o) {
+                    if !nodes.contains(&n) {
+                        nodes.push(n);
+                    }
+                }
+            }
+            for n in nodes {
+                if let Some(w) = t.node_watchers.get(n) {
+                    ids.extend_from_slice(w);
+                }
+            }
+        }
+        for id in ids {
+            if let Some(w) = self.watchers.get_mut(&id) {
+                if let Some(ev) = Self::event_for(&w.filter, c) {
+                    w.queue.push_back(ev);
+                }
+            }
+        }
+    }
+
+    /// Starts a watch. With `from = Some(rev)` the watch first replays every change after
+    /// `rev` still in history (410 Gone if compacted); with `None` it starts now.
+    pub fn watch(&mut self, filter: WatchFilter, from: Option<Rev>) -> Result<WatchId, Gone> {
+        let mut queue = VecDeque::new();
+        if let Some(rev) = from {
+            if rev < self.compacted {
+                return Err(Gone {
+                    requested: rev,
+                    oldest: self.compacted,
+                });
+            }
+            for c in self
+                .history
+                .iter()
+                .filter(|c| c.rev > rev && c.kind == filter.kind)
+            {
+                if let Some(ev) = Self::event_for(&filter, c) {
+                    queue.push_back(ev);
+                }
+            }
+        }
+        let id = self.next_watch;
+        self.next_watch += 1;
+        let node = if filter.kind == Kind::Pod {
+            filter
+                .fields
+                .equality("spec.nodeName")
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+        } else {
+            None
+        };
+        let t = &mut self.tables[filter.kind as usize];
+        match &node {
+            Some(n) => t.node_watchers.entry(n.clone()).or_default().push(id),
+            None => t.watchers.push(id),
+        }
+        self.watchers.insert(
+            id,
+            Watcher {
+                filter,
+                queue,
+                node,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Takes the events queued for a watch.
+    pub fn poll(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        self.watchers
+            .get_mut(&id)
+            .map(|w| w.queue.drain(..).collect())
+            .unwrap_or_default()
+    }
+
+    /// Number of events waiting on a watch.
+    pub fn pending(&self, id: WatchId) -> usize {
+        self.watchers.get(&id).map_or(0, |w| w.queue.len())
+    }
+
+    pub fn unwatch(&mut self, id: WatchId) {
+        if let Some(w) = self.watchers.remove(&id) {
+            let t = &mut self.tables[w.filter.kind as usize];
+            match w.node {
+                Some(n) => {
+                    if let Some(v) = t.node_watchers.get_mut(&n) {
+                        v.retain(|x| *x != id);
+                        if v.is_empty() {
+                            t.node_watchers.remove(&n);
+                        }
+                    }
+                }
+                None => t.watchers.retain(|x| *x != id),
+            }
+        }
+    }
+}

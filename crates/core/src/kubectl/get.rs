@@ -1,0 +1,334 @@
+//! `kubectl get`: tables (with `-o wide`, `-A`, `--show-labels`, `-L`), `-o yaml|json|name`,
+//! several kinds at once and `get all`, label and field selectors, `-f`.
+
+use std::sync::Arc;
+
+use super::args::{self, flag, Flag};
+use super::resources;
+use super::{printers, table, yaml, Ctx, Output};
+use crate::api::fields::FieldSelector;
+use crate::api::labels::Selector;
+use crate::api::{Kind, Object};
+
+const FLAGS: &[Flag] = &[
+    flag("output", Some('o'), true),
+    flag("selector", Some('l'), true),
+    flag("field-selector", None, true),
+    flag("all-namespaces", Some('A'), false),
+    flag("show-labels", None, false),
+    flag("no-headers", None, false),
+    flag("label-columns", Some('L'), true),
+    flag("filename", Some('f'), true),
+    flag("ignore-not-found", None, false),
+    flag("show-kind", None, false),
+    flag("recursive", Some('R'), false),
+    flag("chunk-size", None, true),
+];
+
+/// Output formats `get` understands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Wide,
+    Yaml,
+    Json,
+    Name,
+}
+
+pub fn parse_format(o: Option<&str>) -> Result<Format, String> {
+    Ok(match o {
+        None | Some("") => Format::Table,
+        Some("wide") => Format::Wide,
+        Some("yaml") => Format::Yaml,
+        Some("json") => Format::Json,
+        Some("name") => Format::Name,
+        Some(other) => {
+            return Err(format!("error: unable to match a printer suitable for the output format {other:?}, allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml\n"))
+        }
+    })
+}
+
+/// `kind.group/name` as kubectl prints it for `-o name` and mixed-kind tables.
+pub fn kind_name(obj: &Object) -> String {
+    format!("{}/{}", obj.kind().info().group_singular(), obj.meta().name)
+}
+
+/// The `List` wrapper kubectl prints for several objects in yaml/json.
+pub fn list_json(objs: &[Arc<Object>]) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "items": objs.iter().map(|o| o.to_json()).collect::<Vec<_>>(),
+        "kind": "List",
+        "metadata": { "resourceVersion": "" },
+    })
+}
+
+/// Prints objects as yaml or json: one object alone, several (or none) as a List.
+pub fn print_objects(objs: &[Arc<Object>], single: bool, format: Format) -> String {
+    let v = if single && objs.len() == 1 {
+        objs[0].to_json()
+    } else {
+        list_json(objs)
+    };
+    match format {
+        Format::Json => format!("{}\n", yaml::to_json_pretty(&v)),
+        _ => yaml::to_yaml(&v),
+    }
+}
+
+/// The resource string the API server uses in selector errors: `"/v1, Resource=pods"`.
+fn gvr(kind: Kind) -> String {
+    let i = kind.info();
+    format!("{}/{}, Resource={}", i.group, i.version, i.plural)
+}
+
+pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
+    let a = match args::parse("get", argv, FLAGS) {
+        Ok(a) => a,
+        Err(e) => return Output::err(e),
+    };
+    let format = match parse_format(a.get("output")) {
+        Ok(f) => f,
+        Err(e) => return Output::err(e),
+    };
+    let all_ns = a.bool("all-namespaces");
+    let ns = a.get("namespace").unwrap_or(&ctx.namespace).to_string();
+    let label_str = a.get("selector").unwrap_or("").to_string();
+    let field_str = a.get("field-selector").unwrap_or("").to_string();
+
+    let files = a.all("filename");
+    if !files.is_empty() {
+        if !a.positionals.is_empty() {
+            return Output::err("error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well\n");
+        }
+        let mut named: Vec<(Kind, String, String)> = Vec::new();
+        for f in &files {
+            match super::apply::read_objects(ctx, f) {
+                Ok((decoded, errs)) => {
+                    if let Some(e) = errs.first() {
+                        return Output::err(e.clone());
+                    }
+                    for d in decoded {
+                        let m = d.object.meta();
+                        let ons = if m.namespace.is_empty() {
+                            ns.clone()
+                        } else {
+                            m.namespace.clone()
+                        };
+                        named.push((d.object.kind(), ons, m.name.clone()));
+                    }
+                }
+                Err(e) => return Output::err(e),
+            }
+        }
+        let single = named.len() == 1;
+        let with_kind = named.iter().any(|n| n.0 != named[0].0);
+        return print_named(ctx, &named, format, with_kind, single, &a);
+    }
+    if a.positionals.is_empty() {
+        return Output::err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n");
+    }
+    let (targets, with_kind, single) = match resources::parse(&a.positionals) {
+        Ok(t) => (t.targets, t.with_kind, t.single),
+        Err(e) => return Output::err(e),
+    };
+
+    let labels = match Selector::parse(&label_str) {
+        Ok(s) => s,
+        Err(e) => return Output::err(format!("Error from server (BadRequest): {e}\n")),
+    };
+
+    let mut out = Output::default();
+    let mut blocks: Vec<String> = Vec::new();
+    let mut printed: Vec<Arc<Object>> = Vec::new();
+    let mut any_named = false;
+    for t in &targets {
+        let kind = t.kind;
+        let namespaced = kind.info().namespaced;
+        let objs: Vec<Arc<Object>> = if t.names.is_empty() {
+            let fields = match FieldSelector::parse(&field_str, kind) {
+                Ok(f) => f,
+                Err(e) => {
+                    out.stderr.push_str(&format!(
+                        "Error from server (BadRequest): Unable to find {:?} that match label selector {label_str:?}, field selector {field_str:?}: {e}\n",
+                        gvr(kind)
+                    ));
+                    continue;
+                }
+            };
+            let scope = if all_ns || !namespaced {
+                None
+            } else {
+                Some(ns.as_str())
+            };
+            ctx.cluster.api.list(kind, scope, &labels, &fields)
+        } else {
+            any_named = true;
+            let mut v = Vec::new();
+            for n in &t.names {
+                match ctx.cluster.api.get(kind, &ns, n) {
+                    Ok(o) => v.push(o),
+                    Err(e) => {
+                        if !a.bool("ignore-not-found") {
+                            out.stderr.push_str(&super::server_error(&e));
+                        }
+                    }
+                }
+            }
+            v
+        };
+        if objs.is_empty() {
+            continue;
+        }
+        match format {
+            Format::Table | Format::Wide => {
+                let show_kind = with_kind || a.bool("show-kind");
+                blocks.push(render_table(
+                    &objs,
+                    kind,
+                    format == Format::Wide,
+                    all_ns && namespaced,
+                    show_kind,
+                    &a,
+                    ctx.cluster.now(),
+                ));
+            }
+            _ => printed.extend(objs),
+        }
+    }
+    match format {
+        Format::Table | Format::Wide => out.stdout.push_str(&blocks.join("\n")),
+        Format::Name => {
+            for o in &printed {
+                out.stdout.push_str(&format!("{}\n", kind_name(o)));
+            }
+        }
+        Format::Yaml | Format::Json => {
+            if !(printed.is_empty() && any_named) {
+                out.stdout
+                    .push_str(&print_objects(&printed, single, format));
+            }
+        }
+    }
+    let nothing = blocks.is_empty() && printed.is_empty();
+    if nothing
+        && !any_named
+        && out.stderr.is_empty()
+        && matches!(format, Format::Table | Format::Wide | Format::Name)
+    {
+        let scoped = targets.iter().any(|t| t.kind.info().namespaced) && !all_ns;
+        out.stderr = if scoped {
+            format!("No resources found in {ns} namespace.\n")
+        } else {
+            "No resources found\n".into()
+        };
+    }
+    out
+}
+
+/// `get -f`: the objects named in files.
+fn print_named(
+    ctx: &mut Ctx,
+    named: &[(Kind, String, String)],
+    format: Format,
+    with_kind: bool,
+    single: bool,
+    a: &args::Args,
+) -> Output {
+    let mut out = Output::default();
+    let mut groups: Vec<(Kind, Vec<Arc<Object>>)> = Vec::new();
+    for (k, ns, name) in named {
+        match ctx.cluster.api.get(*k, ns, name) {
+            Ok(o) => match groups.iter_mut().find(|g| g.0 == *k) {
+                Some(g) => g.1.push(o),
+                None => groups.push((*k, vec![o])),
+            },
+            Err(e) => out.stderr.push_str(&super::server_error(&e)),
+        }
+    }
+    match format {
+        Format::Table | Format::Wide => {
+            let blocks: Vec<String> = groups
+                .iter()
+                .map(|(k, objs)| {
+                    render_table(
+                        objs,
+                        *k,
+                        format == Format::Wide,
+                        false,
+                        with_kind,
+                        a,
+                        ctx.cluster.now(),
+                    )
+                })
+                .collect();
+            out.stdout = blocks.join("\n");
+        }
+        Format::Name => {
+            for (_, objs) in &groups {
+                for o in objs {
+                    out.stdout.push_str(&format!("{}\n", kind_name(o)));
+                }
+            }
+        }
+        _ => {
+            let all: Vec<Arc<Object>> = groups.into_iter().flat_map(|g| g.1).collect();
+            if !all.is_empty() {
+                out.stdout = print_objects(&all, single, format);
+            }
+        }
+    }
+    out
+}
+
+/// One kind's table.
+pub fn render_table(
+    objs: &[Arc<Object>],
+    kind: Kind,
+    wide: bool,
+    ns_col: bool,
+    with_kind: bool,
+    a: &args::Args,
+    now: crate::sim::Millis,
+) -> String {
+    let label_cols: Vec<String> = a.all("label-columns");
+    let show_labels = a.bool("show-labels");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if !a.bool("no-headers") {
+        let mut h: Vec<String> = Vec::new();
+        if ns_col {
+            h.push("NAMESPACE".into());
+        }
+        h.extend(printers::headers(kind, wide).iter().map(|s| s.to_string()));
+        h.extend(
+            label_cols
+                .iter()
+                .map(|l| l.rsplit('/').next().unwrap_or(l).to_ascii_uppercase()),
+        );
+        if show_labels {
+            h.push("LABELS".into());
+        }
+        rows.push(h);
+    }
+    for o in objs {
+        let mut r: Vec<String> = Vec::new();
+        if ns_col {
+            r.push(o.meta().namespace.clone());
+        }
+        let mut cells = printers::row(o, now, wide);
+        if with_kind {
+            if let Some(first) = cells.first_mut() {
+                *first = kind_name(o);
+            }
+        }
+        r.extend(cells);
+        for l in &label_cols {
+            r.push(o.meta().labels.get(l).cloned().unwrap_or_default());
+        }
+        if show_labels {
+            r.push(printers::labels_string(&o.meta().labels));
+        }
+        rows.push(r);
+    }
+    table::render(&rows)
+}

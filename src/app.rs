@@ -1,0 +1,176 @@
+//! The first page: a manifest text area with an Apply button, and a terminal whose
+//! command line runs the same interpreter as `kubeplay shell` ([`Shell::exec`]).
+
+use std::rc::Rc;
+
+use kubeplay_core::shell::Shell;
+use kubeplay_core::sim::ClusterConfig;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// The name under which the text area is visible to `kubectl apply -f`.
+const MANIFEST_FILE: &str = "manifest.yaml";
+
+/// What the text area holds at first: the Deployment and NodePort Service from the
+/// "how Kubernetes works" tutorials.
+const EXAMPLE_MANIFEST: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: flask-deployment
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: flask-app
+  template:
+    metadata:
+      labels:
+        app: flask-app
+    spec:
+      containers:
+      - name: flask-container
+        image: flask-app:latest
+        ports:
+        - containerPort: 5000
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: flask-service
+spec:
+  type: NodePort
+  selector:
+    app: flask-app
+  ports:
+  - port: 80
+    targetPort: 5000
+    nodePort: 30007
+";
+
+/// One command run in the terminal and what the interpreter printed for it.
+#[derive(PartialEq)]
+struct Entry {
+    command: String,
+    output: String,
+}
+
+/// The terminal's transcript, appended to by [`Entry`] actions.
+#[derive(Default, PartialEq)]
+struct Transcript {
+    entries: Vec<Rc<Entry>>,
+}
+
+impl Reducible for Transcript {
+    type Action = Entry;
+
+    fn reduce(self: Rc<Self>, entry: Entry) -> Rc<Self> {
+        let mut entries = self.entries.clone();
+        entries.push(Rc::new(entry));
+        Rc::new(Transcript { entries })
+    }
+}
+
+#[component]
+pub fn App() -> Html {
+    let shell = use_mut_ref(|| Shell::new(ClusterConfig::default()));
+    let transcript = use_reducer(Transcript::default);
+    // Command history for the up and down arrows: past lines and the cursor into them.
+    let history = use_mut_ref(|| (Vec::<String>::new(), 0usize));
+    let manifest_ref = use_node_ref();
+    let terminal_ref = use_node_ref();
+
+    let run = {
+        let shell = shell.clone();
+        let dispatcher = transcript.dispatcher();
+        Callback::from(move |command: String| {
+            let output = shell.borrow_mut().exec(&command, None);
+            dispatcher.dispatch(Entry { command, output });
+        })
+    };
+
+    let on_apply = {
+        let shell = shell.clone();
+        let run = run.clone();
+        let manifest_ref = manifest_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(area) = manifest_ref.cast::<HtmlTextAreaElement>() {
+                shell.borrow_mut().put_file(MANIFEST_FILE, &area.value());
+                run.emit(format!("kubectl apply -f {MANIFEST_FILE}"));
+            }
+        })
+    };
+
+    let on_keydown = {
+        let history = history.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let mut history = history.borrow_mut();
+            let (lines, cursor) = &mut *history;
+            match e.key().as_str() {
+                "Enter" => {
+                    let line = input.value().trim().to_string();
+                    if line.is_empty() {
+                        return;
+                    }
+                    input.set_value("");
+                    lines.push(line.clone());
+                    *cursor = lines.len();
+                    run.emit(line);
+                }
+                "ArrowUp" if *cursor > 0 => {
+                    e.prevent_default();
+                    *cursor -= 1;
+                    input.set_value(&lines[*cursor]);
+                }
+                "ArrowDown" if *cursor < lines.len() => {
+                    e.prevent_default();
+                    *cursor += 1;
+                    input.set_value(lines.get(*cursor).map(String::as_str).unwrap_or(""));
+                }
+                _ => {}
+            }
+        })
+    };
+
+    // Keep the newest output in view.
+    {
+        let terminal_ref = terminal_ref.clone();
+        use_effect_with(transcript.entries.len(), move |_| {
+            if let Some(el) = terminal_ref.cast::<HtmlElement>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+
+    html! {
+        <div class="layout">
+            <header>
+                <h1>{ "Kubeplay" }</h1>
+                <span class="tagline">{ "a Kubernetes cluster in your browser tab" }</span>
+            </header>
+            <section class="editor">
+                <label for="manifest">{ MANIFEST_FILE }</label>
+                <textarea id="manifest" ref={manifest_ref} spellcheck="false"
+                    value={EXAMPLE_MANIFEST} />
+                <button id="apply" onclick={on_apply}>{ "Apply" }</button>
+            </section>
+            <section class="console">
+                <pre id="terminal" ref={terminal_ref} aria-live="polite">
+                    { for transcript.entries.iter().enumerate().map(|(i, e)| html! {
+                        <span key={i}>
+                            <span class="echo">{ format!("$ {}\n", e.command) }</span>
+                            { e.output.clone() }
+                        </span>
+                    }) }
+                </pre>
+                <div class="prompt">
+                    <span aria-hidden="true">{ "$" }</span>
+                    <input id="command" type="text" onkeydown={on_keydown} autofocus=true
+                        autocomplete="off" spellcheck="false" aria-label="command"
+                        placeholder="kubectl get nodes" />
+                </div>
+            </section>
+        </div>
+    }
+}
