@@ -80,9 +80,10 @@ macro_rules! kinds {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Kind { $( $variant, )* }
 
-        /// An API object of any served kind.
+        /// An API object of any served kind. Each kind is boxed so that an `Object` costs
+        /// what its own kind needs (kinds with pod templates are several KiB).
         #[derive(Clone, Debug, PartialEq)]
-        pub enum Object { $( $variant($ty), )* }
+        pub enum Object { $( $variant(Box<$ty>), )* }
 
         impl Kind {
             /// All kinds, in registry order.
@@ -94,7 +95,7 @@ macro_rules! kinds {
 
             /// Decodes the typed value of this kind (storage version) from any serde deserializer.
             pub fn decode<'de, D: serde::Deserializer<'de>>(self, d: D) -> Result<Object, D::Error> {
-                match self { $( Kind::$variant => <$ty as serde::Deserialize>::deserialize(d).map(Object::$variant), )* }
+                match self { $( Kind::$variant => <$ty as serde::Deserialize>::deserialize(d).map(|v| Object::$variant(Box::new(v))), )* }
             }
         }
 
@@ -140,9 +141,9 @@ macro_rules! kinds {
                 };
                 fn meta(&self) -> &ObjectMeta { &self.metadata }
                 fn meta_mut(&mut self) -> &mut ObjectMeta { &mut self.metadata }
-                fn into_object(self) -> Object { Object::$variant(self) }
+                fn into_object(self) -> Object { Object::$variant(Box::new(self)) }
                 fn from_object(obj: &Object) -> Option<&Self> {
-                    match obj { Object::$variant(o) => Some(o), #[allow(unreachable_patterns)] _ => None }
+                    match obj { Object::$variant(o) => Some(&**o), #[allow(unreachable_patterns)] _ => None }
                 }
                 kinds!(@status $status);
             }
@@ -238,5 +239,32 @@ pub fn served_versions(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::HorizontalPodAutoscaler => &["v2", "v1"],
         _ => std::slice::from_ref(&kind.info().version),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_stay_small() {
+        // Every kind is boxed: a stored object costs its own kind's size, not the largest.
+        assert!(std::mem::size_of::<Object>() <= 16);
+    }
+
+    #[test]
+    fn lookup_by_every_name() {
+        for k in Kind::ALL {
+            let i = k.info();
+            assert_eq!(Kind::lookup(i.plural), Some(*k));
+            assert_eq!(Kind::lookup(i.singular), Some(*k));
+            assert_eq!(Kind::lookup(i.kind), Some(*k));
+            for s in i.short_names {
+                assert_eq!(Kind::lookup(s), Some(*k));
+            }
+            assert_eq!(Kind::for_type(&i.api_version(), i.kind), Some(*k));
+        }
+        assert_eq!(Kind::for_type("autoscaling/v1", "HorizontalPodAutoscaler"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(Kind::for_type("apps/v1beta1", "Deployment"), None);
     }
 }
