@@ -81,18 +81,27 @@ const tests = [
     await page.fill('#command', command);
     await page.press('#command', 'Enter');
     const out = await waitForOutput(page, command);
-    // TODO(kubectl): tighten once `kubectl version` is implemented in the core:
-    //   expect /Client Version: v1\.\d+/ and /Server Version: v1\.33\./.
     console.log(`  output: ${JSON.stringify(out.trim().slice(0, 200))}`);
+    if (!/Client Version: v1\.33\.\d+/.test(out) || !/Server Version: v1\.33\.\d+/.test(out)) {
+      throw new Error(`unexpected kubectl version output: ${JSON.stringify(out)}`);
+    }
     if ((await page.inputValue('#command')) !== '') throw new Error('#command was not cleared');
   }],
   ['a manifest applied with #apply prints the apply echo and output', async (page) => {
     await page.fill('#manifest', MANIFEST);
     await page.click('#apply');
     const out = await waitForOutput(page, 'kubectl apply -f manifest.yaml');
-    // TODO(kubectl): tighten once `kubectl apply` is implemented in the core:
-    //   expect exactly "deployment.apps/web created\n".
     console.log(`  output: ${JSON.stringify(out.trim().slice(0, 200))}`);
+    if (out.trim() !== 'deployment.apps/web created') {
+      throw new Error(`unexpected apply output: ${JSON.stringify(out)}`);
+    }
+    // The object is in the store: the same interpreter lists it.
+    await page.fill('#command', 'kubectl get deploy web -o name');
+    await page.press('#command', 'Enter');
+    const listed = await waitForOutput(page, 'kubectl get deploy web -o name');
+    if (listed.trim() !== 'deployment.apps/web') {
+      throw new Error(`unexpected get output: ${JSON.stringify(listed)}`);
+    }
   }],
 ];
 

@@ -264,7 +264,10 @@ mod tests {
             }
             assert_eq!(Kind::for_type(&i.api_version(), i.kind), Some(*k));
         }
-        assert_eq!(Kind::for_type("autoscaling/v1", "HorizontalPodAutoscaler"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(
+            Kind::for_type("autoscaling/v1", "HorizontalPodAutoscaler"),
+            Some(Kind::HorizontalPodAutoscaler)
+        );
         assert_eq!(Kind::for_type("apps/v1beta1", "Deployment"), None);
     }
 }

@@ -430,3 +430,6 @@ pub fn qos_class(spec: &crate::api::core_v1::PodSpec) -> &'static str {
         "Burstable"
     }
 }
+
+#[cfg(test)]
+mod tests;

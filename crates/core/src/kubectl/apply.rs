@@ -234,19 +234,15 @@ pub fn run_apply(ctx: &mut Ctx, argv: &[String]) -> Output {
 }
 
 /// The configuration recorded in the annotation: the user's object without the
-/// annotation itself, as Go's JSON encoder writes it (with a trailing newline).
+/// annotation itself, as Go's JSON encoder writes it (with a trailing newline). Like
+/// upstream, `metadata.annotations` is always present, `{}` when the user set none.
 fn last_applied_value(config: &Value) -> String {
-    let mut c = config.clone();
+    let mut c = with_annotation(config, "");
     if let Some(ann) = c
         .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)
     {
         ann.remove(LAST_APPLIED);
-        if ann.is_empty() {
-            if let Some(m) = c.get_mut("metadata").and_then(Value::as_object_mut) {
-                m.remove("annotations");
-            }
-        }
     }
     format!("{}\n", go_json(&c))
 }
@@ -445,7 +441,7 @@ mod tests {
         let v = json!({"b": "<x>", "a": 1});
         assert_eq!(
             last_applied_value(&v),
-            "{\"a\":1,\"b\":\"\\u003cx\\u003e\"}\n"
+            "{\"a\":1,\"b\":\"\\u003cx\\u003e\",\"metadata\":{\"annotations\":{}}}\n"
         );
     }
 }

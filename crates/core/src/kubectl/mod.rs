@@ -139,8 +139,8 @@ pub fn unknown_command(cmd: &str) -> String {
         for c in suggestions {
             s.push_str(&format!("\t{c}\n"));
         }
+        s.push('\n');
     }
-    s.push('\n');
     s
 }
 
@@ -202,5 +202,9 @@ mod tests {
             "Error: unknown command \"gte\" for \"kubectl\"\n\nDid you mean this?\n\tget\n\n"
         );
         assert!(unknown_command("foo").contains("\ttop\n"));
+        assert_eq!(
+            unknown_command("frobnicate"),
+            "Error: unknown command \"frobnicate\" for \"kubectl\"\n"
+        );
     }
 }

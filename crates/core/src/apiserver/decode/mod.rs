@@ -72,6 +72,9 @@ impl DecodeError {
     /// `verb` is `creating` or `applying` (BadRequest errors come from the server while writing).
     pub fn render(&self, source: &str, verb: &str) -> String {
         match self {
+            DecodeError::Syntax { line: 0, message, .. } => {
+                format!("error: error parsing {source}: error converting YAML to JSON: yaml: {message}")
+            }
             DecodeError::Syntax { line, message, .. } => {
                 format!("error: error parsing {source}: error converting YAML to JSON: yaml: line {line}: {message}")
             }
@@ -208,6 +211,10 @@ fn decode_typed(
         k.decode(nd)
     };
     let object = decoded.map_err(|e| bad(e.pos.unwrap_or(root.pos), e.message))?;
+    // Duplicate keys are reported as the API server's strict decoding reports them in a
+    // body. (Real kubectl's client-side YAML conversion silently keeps the last one,
+    // kubernetes/kubernetes#125885; the foundation issue asks for the error, which also
+    // spares users that trap. ARCHITECTURE.md records the difference.)
     let unknown = ctx.unknown.into_inner();
     if !unknown.is_empty() || !dups.is_empty() {
         let mut parts: Vec<(Pos, String)> = unknown
@@ -234,8 +241,15 @@ fn decode_older_version<'a>(
     version: &str,
     nd: de::NodeDe<'a>,
 ) -> Result<Object, de::DeError> {
-    let _ = version; // HPA_V1_WIRING
-    k.decode(nd)
+    match (k, version) {
+        (Kind::HorizontalPodAutoscaler, "v1") => {
+            let v1 = <crate::api::autoscaling::HorizontalPodAutoscalerV1 as serde::Deserialize>::deserialize(nd)?;
+            Ok(Object::HorizontalPodAutoscaler(Box::new(
+                crate::api::autoscaling::hpa_from_v1(v1),
+            )))
+        }
+        _ => k.decode(nd),
+    }
 }
 
 /// Finds the position of a field path (`spec.template.spec.containers[0].image`) in a

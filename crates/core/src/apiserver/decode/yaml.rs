@@ -96,7 +96,8 @@ pub struct SyntaxError {
     /// Where the problem is in the text (for the editor).
     pub pos: Pos,
     /// The line go-yaml names in its message (`yaml: line N: ...`); for an unclosed quote
-    /// that is the end of the text, not where the quote opened.
+    /// that is the end of the text, not where the quote opened. 0 when go-yaml names no
+    /// line (its decoding errors, such as `invalid map key`).
     pub line: u32,
     pub message: String,
 }
@@ -135,7 +136,8 @@ pub fn parse_stream_partial(
     while let Some(ev) = parser.next_event() {
         let r = ev
             .map_err(|e| syntax_error(&e, text))
-            .and_then(|(ev, span)| b.on_event(ev, span));
+            .and_then(|(ev, span)| b.on_event(ev, span))
+            .and_then(|()| b.error.take().map_or(Ok(()), Err));
         if let Err(e) = r {
             error = Some(e);
             break;
@@ -210,6 +212,8 @@ struct Builder {
     docs: Vec<(Document, Vec<DuplicateKey>)>,
     current: Option<Node>,
     dups: Vec<DuplicateKey>,
+    /// A decoding error met while building (go-yaml fails the document with it).
+    error: Option<SyntaxError>,
 }
 
 /// Resolves a plain scalar as go-yaml v2 does.
@@ -307,6 +311,32 @@ fn is_yaml_float(s: &str) -> bool {
     i == b.len()
 }
 
+/// A value as Go's `%#v` prints what go-yaml v2 decodes into `interface{}`
+/// (`map[interface {}]interface {}{"a":interface {}(nil)}`), for `invalid map key`.
+fn go_sharp_v(v: &Value) -> String {
+    match v {
+        Value::Null => "interface {}(nil)".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Str(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Seq(items) => {
+            let items: Vec<String> = items.iter().map(|n| go_sharp_v(&n.value)).collect();
+            format!("[]interface {{}}{{{}}}", items.join(", "))
+        }
+        Value::Map(entries) => {
+            // fmt prints map keys sorted.
+            let mut items: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (go_sharp_v(&k.value), go_sharp_v(&v.value)))
+                .collect();
+            items.sort();
+            let items: Vec<String> = items.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            format!("map[interface {{}}]interface {{}}{{{}}}", items.join(", "))
+        }
+    }
+}
+
 /// The text of a scalar key, as go-yaml's JSON conversion prints non-string keys.
 fn key_text(v: &Value) -> String {
     match v {
@@ -355,6 +385,16 @@ impl Builder {
             }) => match pending_key.take() {
                 None => {
                     let mut key = node;
+                    if matches!(key.value, Value::Seq(_) | Value::Map(_)) && self.error.is_none() {
+                        // go-yaml v2 cannot use a collection as a key of its
+                        // map[interface{}]interface{}: the whole document fails, e.g.
+                        // `replicas: {{replicas}}` from an unrendered template.
+                        self.error = Some(SyntaxError {
+                            pos: key.pos,
+                            line: 0,
+                            message: format!("invalid map key: {}", go_sharp_v(&key.value)),
+                        });
+                    }
                     if !matches!(key.value, Value::Str(_)) {
                         key.value = Value::Str(key_text(&key.value));
                     }
@@ -558,6 +598,18 @@ mod tests {
         let e = parse_stream("a: \"x\nb: c\n").unwrap_err();
         assert_eq!(e.message, "found unexpected end of stream");
         assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn collection_keys_fail_like_go_yaml() {
+        let e = parse_stream("a: 1\nreplicas: {{replicas}}\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid map key: map[interface {}]interface {}{\"replicas\":interface {}(nil)}"
+        );
+        assert_eq!((e.line, e.pos), (0, Pos { line: 2, col: 12 }));
+        let e = parse_stream("? [a, 1]\n: x\n").unwrap_err();
+        assert_eq!(e.message, "invalid map key: []interface {}{\"a\", 1}");
     }
 
     #[test]
