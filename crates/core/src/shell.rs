@@ -131,7 +131,7 @@ pub fn parse_duration(s: &str) -> Option<Millis> {
         rest = &rest[unit_len..];
         total += n * factor;
     }
-    if total.is_finite() && total >= 0.0 && total < 1e15 {
+    if total.is_finite() && (0.0..1e15).contains(&total) {
         Some(total.round() as Millis)
     } else {
         None

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::args::{self, flag, Flag};
 use super::{server_error_from, Ctx, Output};
-use crate::api::{Kind, Object};
+use crate::api::Object;
 use crate::apiserver::decode::{self, DecodeError, Decoded};
 use crate::apiserver::ApiError;
 
@@ -108,11 +108,7 @@ struct Inputs {
 fn gather(ctx: &Ctx, a: &args::Args, cmd: &str, verb: &'static str) -> Result<Inputs, Output> {
     let files = a.all("filename");
     if files.is_empty() {
-        return Err(Output::err(if cmd == "apply" {
-            "error: must specify one of -f and -k\n\n".to_string()
-        } else {
-            "error: must specify one of -f and -k\n\n".to_string()
-        }));
+        return Err(Output::err("error: must specify one of -f and -k\n\n"));
     }
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -302,8 +298,8 @@ fn apply_one(
     if merged == live {
         return Ok(format!("{} unchanged\n", super::get::kind_name(&current)));
     }
-    let mut typed =
-        decode_json(kind, &merged).map_err(|m| (ApiError::bad_request(m), "applying patch to"))?;
+    let mut typed = decode::decode_value(kind, &merged)
+        .map_err(|m| (ApiError::bad_request(m), "applying patch to"))?;
     typed.meta_mut().resource_version = current.meta().resource_version.clone();
     let updated = ctx
         .cluster
@@ -311,16 +307,6 @@ fn apply_one(
         .update(typed)
         .map_err(|e| (e, "applying patch to"))?;
     Ok(format!("{} configured\n", super::get::kind_name(&updated)))
-}
-
-/// Decodes a JSON object of a kind (apiVersion/kind dropped) into the typed object.
-pub fn decode_json(kind: Kind, v: &Value) -> Result<Object, String> {
-    let mut v = v.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("apiVersion");
-        m.remove("kind");
-    }
-    kind.decode(v).map_err(|e| e.to_string())
 }
 
 /// The strategic-merge key of a list, from the field name and what its items hold.

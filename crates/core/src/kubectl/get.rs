@@ -317,8 +317,11 @@ pub fn render_table(
         }
         let mut cells = printers::row(o, now, wide);
         if with_kind {
-            if let Some(first) = cells.first_mut() {
-                *first = kind_name(o);
+            // The NAME cell gets the `kind.group/` prefix (keeping suffixes such as
+            // StorageClass's ` (default)`); events have NAME elsewhere.
+            if let Some(cell) = printers::name_column(kind, wide).and_then(|i| cells.get_mut(i)) {
+                let prefix = format!("{}/", o.kind().info().group_singular());
+                cell.insert_str(0, &prefix);
             }
         }
         r.extend(cells);

@@ -61,9 +61,10 @@ pub fn parse(positionals: &[String]) -> Result<Targets, String> {
                 return Err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n".into());
             };
             if name.is_empty() {
-                return Err(format!(
+                return Err(
                     "error: arguments in resource/name form must have a single resource and name\n"
-                ));
+                        .to_string(),
+                );
             }
             let kinds = resolve(r)?;
             for k in kinds {

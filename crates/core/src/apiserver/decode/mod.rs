@@ -252,6 +252,16 @@ fn decode_older_version<'a>(
     }
 }
 
+/// Decodes a JSON object of the storage version of `kind` (as apply's merge produces),
+/// through the same deserializer as user text, so the wasm build carries one decoder per type.
+pub fn decode_value(kind: Kind, v: &serde_json::Value) -> Result<Object, String> {
+    let root = Node::from_json(v);
+    let ctx = de::Ctx::default();
+    let skip = ["apiVersion", "kind"];
+    kind.decode(de::NodeDe::root(&root, &ctx, &skip))
+        .map_err(|e| e.message)
+}
+
 /// Finds the position of a field path (`spec.template.spec.containers[0].image`) in a
 /// document: the field itself, or the nearest enclosing field that exists.
 pub fn locate(root: &Node, path: &str) -> Pos {

@@ -65,6 +65,39 @@ impl Node {
             _ => None,
         }
     }
+    /// Builds a tree from JSON (no positions), so JSON values decode through the same
+    /// deserializer as user text.
+    pub fn from_json(v: &serde_json::Value) -> Node {
+        use serde_json::Value as J;
+        let value = match v {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            J::String(s) => Value::Str(s.clone()),
+            J::Array(items) => Value::Seq(items.iter().map(Node::from_json).collect()),
+            J::Object(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            Node {
+                                pos: Pos::default(),
+                                value: Value::Str(k.clone()),
+                            },
+                            Node::from_json(v),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            pos: Pos::default(),
+            value,
+        }
+    }
+
     /// Converts to serde_json (positions dropped), for apply's three-way merge.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;

@@ -88,17 +88,15 @@ pub fn validate_update(new: &Object, old: &Object, errs: &mut FieldErrors) {
     match (new, old) {
         (Object::Service(n), Object::Service(o)) => service_update(n, o, errs),
         (Object::Node(n), Object::Node(o)) => node_update(n, o, errs),
-        (Object::ConfigMap(n), Object::ConfigMap(o)) => {
-            if o.immutable == Some(true) {
-                if n.immutable != Some(true) {
-                    errs.forbidden("immutable", IMMUTABLE_WHEN_SET);
-                }
-                if n.data != o.data {
-                    errs.forbidden("data", IMMUTABLE_WHEN_SET);
-                }
-                if n.binary_data != o.binary_data {
-                    errs.forbidden("binaryData", IMMUTABLE_WHEN_SET);
-                }
+        (Object::ConfigMap(n), Object::ConfigMap(o)) if o.immutable == Some(true) => {
+            if n.immutable != Some(true) {
+                errs.forbidden("immutable", IMMUTABLE_WHEN_SET);
+            }
+            if n.data != o.data {
+                errs.forbidden("data", IMMUTABLE_WHEN_SET);
+            }
+            if n.binary_data != o.binary_data {
+                errs.forbidden("binaryData", IMMUTABLE_WHEN_SET);
             }
         }
         (Object::Secret(n), Object::Secret(o)) => {
@@ -147,19 +145,19 @@ pub fn validate_update(new: &Object, old: &Object, errs: &mut FieldErrors) {
                 );
             }
         }
-        (Object::IngressClass(n), Object::IngressClass(o)) => {
-            if n.spec.controller != o.spec.controller {
-                errs.invalid(
-                    "spec.controller",
-                    n.spec.controller.as_str(),
-                    FIELD_IMMUTABLE,
-                );
-            }
+        (Object::IngressClass(n), Object::IngressClass(o))
+            if n.spec.controller != o.spec.controller =>
+        {
+            errs.invalid(
+                "spec.controller",
+                n.spec.controller.as_str(),
+                FIELD_IMMUTABLE,
+            );
         }
-        (Object::EndpointSlice(n), Object::EndpointSlice(o)) => {
-            if n.address_type != o.address_type {
-                errs.invalid("addressType", n.address_type.as_str(), FIELD_IMMUTABLE);
-            }
+        (Object::EndpointSlice(n), Object::EndpointSlice(o))
+            if n.address_type != o.address_type =>
+        {
+            errs.invalid("addressType", n.address_type.as_str(), FIELD_IMMUTABLE);
         }
         (Object::StorageClass(n), Object::StorageClass(o)) => {
             if n.parameters != o.parameters {
@@ -992,30 +990,25 @@ fn secret(s: &Secret, errs: &mut FieldErrors) {
     }
     let has = |k: &str| s.data.contains_key(k);
     match s.type_.as_str() {
-        "kubernetes.io/service-account-token" => {
+        "kubernetes.io/service-account-token"
             if s.metadata
                 .annotations
                 .get("kubernetes.io/service-account.name")
-                .is_none_or(|v| v.is_empty())
-            {
-                errs.required(
-                    "metadata.annotations[kubernetes.io/service-account.name]",
-                    "",
-                );
-            }
+                .is_none_or(|v| v.is_empty()) =>
+        {
+            errs.required(
+                "metadata.annotations[kubernetes.io/service-account.name]",
+                "",
+            );
         }
         "kubernetes.io/dockercfg" => docker_json(s, ".dockercfg", errs),
         "kubernetes.io/dockerconfigjson" => docker_json(s, ".dockerconfigjson", errs),
-        "kubernetes.io/basic-auth" => {
-            if !has("username") && !has("password") {
-                errs.required("data[username]", "");
-                errs.required("data[password]", "");
-            }
+        "kubernetes.io/basic-auth" if !has("username") && !has("password") => {
+            errs.required("data[username]", "");
+            errs.required("data[password]", "");
         }
-        "kubernetes.io/ssh-auth" => {
-            if s.data.get("ssh-privatekey").is_none_or(|v| v.is_empty()) {
-                errs.required("data[ssh-privatekey]", "");
-            }
+        "kubernetes.io/ssh-auth" if s.data.get("ssh-privatekey").is_none_or(|v| v.is_empty()) => {
+            errs.required("data[ssh-privatekey]", "");
         }
         "kubernetes.io/tls" => {
             if !has("tls.crt") {
@@ -1998,15 +1991,11 @@ fn endpoint_slice(s: &EndpointSlice, errs: &mut FieldErrors) {
         for (j, a) in ep.addresses.iter().enumerate() {
             let ap = format!("{p}.addresses[{j}]");
             match s.address_type.as_str() {
-                "IPv4" => {
-                    if a.parse::<Ipv4Addr>().is_err() {
-                        errs.invalid(ap, a.as_str(), "must be a valid IPv4 address");
-                    }
+                "IPv4" if a.parse::<Ipv4Addr>().is_err() => {
+                    errs.invalid(ap, a.as_str(), "must be a valid IPv4 address");
                 }
-                "IPv6" => {
-                    if a.parse::<Ipv6Addr>().is_err() {
-                        errs.invalid(ap, a.as_str(), "must be a valid IPv6 address");
-                    }
+                "IPv6" if a.parse::<Ipv6Addr>().is_err() => {
+                    errs.invalid(ap, a.as_str(), "must be a valid IPv6 address");
                 }
                 "FQDN" => {
                     for e in dns1123_subdomain_errors(a) {
