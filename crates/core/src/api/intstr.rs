@@ -3,6 +3,7 @@
 //! ints and strings; untagged serde buffering would lose our decoder's positions) and
 //! upstream's `GetScaledValueFromIntOrPercent` for maxSurge/maxUnavailable.
 
+use super::go_quote;
 use std::fmt;
 
 use serde::de::{self, Visitor};
@@ -79,27 +80,6 @@ fn go_atoi(s: &str) -> Result<i64, String> {
     }
     s.parse::<i64>()
         .map_err(|_| format!("strconv.Atoi: parsing {}: value out of range", go_quote(s)))
-}
-
-/// Go's `%q` for the common case (printable text; escapes quotes and backslashes).
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 impl fmt::Display for IntOrString {

@@ -4,6 +4,7 @@
 //! `metav1.LabelSelector` (`LabelSelectorAsSelector`), matching, the canonical string
 //! (requirements sorted by key), and the label key/value validation messages.
 
+use super::go_quote;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -732,31 +733,6 @@ fn aggregate(errs: Vec<String>) -> String {
     } else {
         format!("[{}]", uniq.join(", "))
     }
-}
-
-/// Go's `%q` for a string.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Go's `%#v` of a `[]string` (`[]string(nil)` when empty: values come from JSON/parse).

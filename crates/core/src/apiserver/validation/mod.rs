@@ -10,7 +10,7 @@ pub use workloads::validate_pod_template_spec;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::api::{Object, ObjectMeta};
+use crate::api::{LabelSelector, Object, ObjectMeta};
 
 /// The value shown after `Invalid value:` / `Unsupported value:` (Go's `%#v` of it).
 #[derive(Clone, Debug, PartialEq)]
@@ -64,26 +64,7 @@ impl From<bool> for FieldValue {
     }
 }
 
-/// Quotes a string as Go's `%q` does (the form upstream uses in messages).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::api::go_quote;
 
 /// The upstream field error types (`field.ErrorType`).
 #[derive(Clone, Debug, PartialEq)]
@@ -323,6 +304,36 @@ pub fn validate_labels(labels: &BTreeMap<String, String>, path: &str, errs: &mut
         }
         for e in label_value_errors(v) {
             errs.invalid(format!("{path}[{k}]"), v.as_str(), e);
+        }
+    }
+}
+
+/// Upstream `ValidateLabelSelector` at `path`: matchLabels, then each matchExpressions entry.
+pub fn validate_label_selector(s: &LabelSelector, path: &str, errs: &mut FieldErrors) {
+    validate_labels(&s.match_labels, &format!("{path}.matchLabels"), errs);
+    for (i, r) in s.match_expressions.iter().enumerate() {
+        let p = format!("{path}.matchExpressions[{i}]");
+        match r.operator.as_str() {
+            "In" | "NotIn" => {
+                if r.values.is_empty() {
+                    errs.required(
+                        format!("{p}.values"),
+                        "must be specified when `operator` is 'In' or 'NotIn'",
+                    );
+                }
+            }
+            "Exists" | "DoesNotExist" => {
+                if !r.values.is_empty() {
+                    errs.forbidden(
+                        format!("{p}.values"),
+                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                    );
+                }
+            }
+            op => errs.invalid(format!("{p}.operator"), op, "not a valid selector operator"),
+        }
+        for e in qualified_name_errors(&r.key) {
+            errs.invalid(format!("{p}.key"), r.key.as_str(), e);
         }
     }
 }

@@ -12,8 +12,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{
     dns1035_label_errors, dns1123_label_errors, dns1123_subdomain_errors, go_quote,
-    path_segment_errors, qualified_name_errors, validate_labels, ErrorType, FieldErrors,
-    FieldValue,
+    path_segment_errors, qualified_name_errors, validate_label_selector, validate_labels,
+    ErrorType, FieldErrors, FieldValue,
 };
 use crate::api::coordination_v1::Lease;
 use crate::api::core_v1::{
@@ -21,7 +21,6 @@ use crate::api::core_v1::{
     PersistentVolumeClaim, ResourceQuota, Secret, Service, ServicePort,
 };
 use crate::api::discovery_v1::EndpointSlice;
-use crate::api::meta::LabelSelector;
 use crate::api::networking_v1::{
     HTTPIngressPath, Ingress, IngressBackend, IngressClass, NetworkPolicy, NetworkPolicyPeer,
     NetworkPolicyPort,
@@ -68,7 +67,7 @@ pub fn validate(obj: &Object, errs: &mut FieldErrors) {
                     );
                 }
                 for (i, s) in agg.cluster_role_selectors.iter().enumerate() {
-                    label_selector(
+                    validate_label_selector(
                         s,
                         &format!("aggregationRule.clusterRoleSelectors[{i}]"),
                         errs,
@@ -325,35 +324,6 @@ fn cidr_strictly_contains(outer: (IpAddr, u8), inner: (IpAddr, u8)) -> bool {
 }
 
 /// `unversionedvalidation.ValidateLabelSelector`.
-fn label_selector(s: &LabelSelector, path: &str, errs: &mut FieldErrors) {
-    validate_labels(&s.match_labels, &format!("{path}.matchLabels"), errs);
-    for (i, r) in s.match_expressions.iter().enumerate() {
-        let p = format!("{path}.matchExpressions[{i}]");
-        match r.operator.as_str() {
-            "In" | "NotIn" => {
-                if r.values.is_empty() {
-                    errs.required(
-                        format!("{p}.values"),
-                        "must be specified when `operator` is 'In' or 'NotIn'",
-                    );
-                }
-            }
-            "Exists" | "DoesNotExist" => {
-                if !r.values.is_empty() {
-                    errs.forbidden(
-                        format!("{p}.values"),
-                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                    );
-                }
-            }
-            op => errs.invalid(format!("{p}.operator"), op, "not a valid selector operator"),
-        }
-        for e in qualified_name_errors(&r.key) {
-            errs.invalid(format!("{p}.key"), r.key.as_str(), e);
-        }
-    }
-}
-
 /// `validation.IsConfigMapKey`.
 fn config_map_key_errors(key: &str) -> Vec<String> {
     let mut errs = Vec::new();
@@ -1240,7 +1210,7 @@ fn persistent_volume_claim(pvc: &PersistentVolumeClaim, errs: &mut FieldErrors) 
         errs.required("spec.accessModes", "at least 1 access mode is required");
     }
     if let Some(sel) = &spec.selector {
-        label_selector(sel, "spec.selector", errs);
+        validate_label_selector(sel, "spec.selector", errs);
     }
     access_modes(&spec.access_modes, "spec.accessModes", errs);
     match spec.resources.requests.get("storage") {
@@ -1832,7 +1802,7 @@ fn domain_prefixed_path(v: &str, path: &str, errs: &mut FieldErrors) {
 
 fn network_policy(np: &NetworkPolicy, errs: &mut FieldErrors) {
     let spec = &np.spec;
-    label_selector(&spec.pod_selector, "spec.podSelector", errs);
+    validate_label_selector(&spec.pod_selector, "spec.podSelector", errs);
     for (i, r) in spec.ingress.iter().enumerate() {
         for (j, port) in r.ports.iter().enumerate() {
             np_port(port, &format!("spec.ingress[{i}].ports[{j}]"), errs);
@@ -1927,11 +1897,11 @@ fn np_peer(peer: &NetworkPolicyPeer, p: &str, errs: &mut FieldErrors) {
     let mut n = 0;
     if let Some(s) = &peer.pod_selector {
         n += 1;
-        label_selector(s, &format!("{p}.podSelector"), errs);
+        validate_label_selector(s, &format!("{p}.podSelector"), errs);
     }
     if let Some(s) = &peer.namespace_selector {
         n += 1;
-        label_selector(s, &format!("{p}.namespaceSelector"), errs);
+        validate_label_selector(s, &format!("{p}.namespaceSelector"), errs);
     }
     if let Some(b) = &peer.ip_block {
         n += 1;

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
     dns1123_label_errors, dns1123_subdomain_errors, go_quote, label_value_errors,
-    qualified_name_errors, validate_annotations, validate_labels, ErrorType, FieldErrors,
-    FieldValue,
+    qualified_name_errors, validate_annotations, validate_label_selector, validate_labels,
+    ErrorType, FieldErrors, FieldValue,
 };
 use crate::api::apps_v1::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 use crate::api::autoscaling::{
@@ -308,36 +308,6 @@ fn is_zero_int_or_percent(v: &Option<IntOrString>) -> bool {
         Some(IntOrString::String(s)) => percent_value(s) == Some(0),
         _ => false,
     }
-}
-
-/// Upstream `ValidateLabelSelector` at `path`.
-pub fn validate_label_selector(s: &LabelSelector, path: &str, errs: &mut FieldErrors) {
-    for (i, r) in s.match_expressions.iter().enumerate() {
-        let p = format!("{path}.matchExpressions[{i}]");
-        match r.operator.as_str() {
-            "In" | "NotIn" => {
-                if r.values.is_empty() {
-                    errs.required(
-                        format!("{p}.values"),
-                        "must be specified when `operator` is 'In' or 'NotIn'",
-                    );
-                }
-            }
-            "Exists" | "DoesNotExist" => {
-                if !r.values.is_empty() {
-                    errs.forbidden(
-                        format!("{p}.values"),
-                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                    );
-                }
-            }
-            op => errs.invalid(format!("{p}.operator"), op, "not a valid selector operator"),
-        }
-        for e in qualified_name_errors(&r.key) {
-            errs.invalid(format!("{p}.key"), r.key.as_str(), e);
-        }
-    }
-    validate_labels(&s.match_labels, &format!("{path}.matchLabels"), errs);
 }
 
 fn selector_is_empty(s: &LabelSelector) -> bool {
