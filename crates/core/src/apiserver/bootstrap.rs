@@ -1,6 +1,6 @@
 //! What a fresh cluster holds before the user does anything: the four default
-//! namespaces, the `kubernetes` Service, the control-plane node and the worker nodes
-//! (registered through the API, as kubelets register themselves).
+//! namespaces, the `kubernetes` Service, the built-in PriorityClasses, the control-plane
+//! node and the worker nodes (registered through the API, as kubelets register themselves).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use crate::api::core_v1::{
     ServicePort, ServiceSpec, Taint,
 };
 use crate::api::meta::Time;
+use crate::api::scheduling_v1::PriorityClass;
 use crate::api::{IntOrString, ObjectMeta, Quantity, Resource};
 use crate::kubectl::info::KUBERNETES_VERSION;
 use crate::sim::Cluster;
@@ -223,6 +224,18 @@ pub fn bootstrap(c: &mut Cluster) {
         ..Default::default()
     };
     let _ = c.api.create(kubernetes.into_object());
+    for (name, value, description) in super::admission::SYSTEM_PRIORITY_CLASSES {
+        let pc = PriorityClass {
+            metadata: ObjectMeta {
+                name: name.to_string(),
+                ..Default::default()
+            },
+            value: *value,
+            description: description.to_string(),
+            ..Default::default()
+        };
+        let _ = c.api.create(pc.into_object());
+    }
     let now = Time(c.now());
     for shape in node_shapes(&c.config) {
         let _ = c.api.create(node_object(&shape, now).into_object());

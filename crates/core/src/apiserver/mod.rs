@@ -3,6 +3,7 @@
 //! watch, create, update (main resource and `/status`), delete, with resourceVersion
 //! preconditions and upstream's error statuses.
 
+pub mod admission;
 pub mod allocators;
 pub mod bootstrap;
 pub mod decode;
@@ -175,6 +176,7 @@ impl ApiServer {
         }
         prepare_for_create(&mut obj);
         defaults::set_defaults(&mut obj);
+        admission::admit_create(&self.store, &mut obj)?;
         let errs = validation::validate_create(&obj);
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &obj.meta().name, errs));

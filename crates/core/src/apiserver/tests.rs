@@ -366,3 +366,74 @@ fn service_addresses_are_allocated_and_released() {
         "service/b created\n"
     );
 }
+
+#[test]
+fn admission_sets_priority_and_default_tolerations() {
+    let mut c = cluster();
+    let p = c.api.create(pod("a", "")).unwrap();
+    let Object::Pod(p) = &*p else { unreachable!() };
+    assert_eq!(
+        (p.spec.priority, p.spec.preemption_policy.as_deref()),
+        (Some(0), Some("PreemptLowerPriority"))
+    );
+    let keys: Vec<(&str, Option<i64>)> = p
+        .spec
+        .tolerations
+        .iter()
+        .map(|t| (t.key.as_str(), t.toleration_seconds))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("node.kubernetes.io/not-ready", Some(300)),
+            ("node.kubernetes.io/unreachable", Some(300))
+        ]
+    );
+
+    let mut critical = pod("b", "");
+    if let Object::Pod(p) = &mut critical {
+        p.spec.priority_class_name = "system-node-critical".into();
+        // A toleration of every NoExecute taint means no defaults are added.
+        p.spec.tolerations.push(crate::api::core_v1::Toleration {
+            operator: "Exists".into(),
+            effect: "NoExecute".into(),
+            ..Default::default()
+        });
+    }
+    let b = c.api.create(critical).unwrap();
+    let Object::Pod(b) = &*b else { unreachable!() };
+    assert_eq!(b.spec.priority, Some(2_000_001_000));
+    assert_eq!(b.spec.tolerations.len(), 1);
+
+    let mut missing = pod("c", "");
+    if let Object::Pod(p) = &mut missing {
+        p.spec.priority_class_name = "gold".into();
+    }
+    let e = c.api.create(missing).unwrap_err();
+    assert_eq!(
+        (e.reason, e.message.as_str()),
+        (
+            Reason::Forbidden,
+            "pods \"c\" is forbidden: no PriorityClass with name gold was found"
+        )
+    );
+    assert!(c.api.get(Kind::Pod, "default", "c").is_err());
+
+    // A global default class applies to pods that name none.
+    let gold = crate::api::scheduling_v1::PriorityClass {
+        metadata: ObjectMeta {
+            name: "gold".into(),
+            ..Default::default()
+        },
+        value: 1000,
+        global_default: true,
+        ..Default::default()
+    };
+    c.api.create(gold.into_object()).unwrap();
+    let d = c.api.create(pod("d", "")).unwrap();
+    let Object::Pod(d) = &*d else { unreachable!() };
+    assert_eq!(
+        (d.spec.priority_class_name.as_str(), d.spec.priority),
+        ("gold", Some(1000))
+    );
+}

@@ -467,6 +467,7 @@ Volumes:
 QoS Class:       BestEffort
 Node-Selectors:  disktype=ssd
 Tolerations:     node.kubernetes.io/not-ready:NoExecute op=Exists for 300s
+                 node.kubernetes.io/unreachable:NoExecute op=Exists for 300s
 Events:          <none>
 ";
         assert_eq!(got, want, "\n{got}");

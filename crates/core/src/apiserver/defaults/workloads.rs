@@ -4,10 +4,8 @@
 //! upstream's `pkg/apis/{core,apps,batch,autoscaling}/v1*/defaults.go` and the
 //! declarative `+default` markers of `k8s.io/api` (v1.33).
 //!
-//! Also two API-server steps whose effect users see in `-o yaml` and which need no
-//! other object: the Job selector/labels generated on create (`pkg/registry/batch/job`)
-//! and the Priority admission plugin's `priority`/`preemptionPolicy` for pods without
-//! a custom PriorityClass.
+//! Also the Job selector/labels generated on create (`pkg/registry/batch/job`), an
+//! API-server step whose effect users see in `-o yaml`. (Priority is admission's.)
 
 use crate::api::apps_v1::{
     DaemonSet, Deployment, ReplicaSet, RollingUpdateDaemonSet, RollingUpdateDeployment,
@@ -76,18 +74,6 @@ fn pod(p: &mut Pod) {
         }
     }
     pod_spec(&mut p.spec);
-    // Priority admission (no PriorityClass lookup needed for these cases).
-    if p.spec.priority.is_none() {
-        p.spec.priority = match p.spec.priority_class_name.as_str() {
-            "" => Some(0),
-            "system-node-critical" => Some(2_000_001_000),
-            "system-cluster-critical" => Some(2_000_000_000),
-            _ => None,
-        };
-    }
-    if p.spec.preemption_policy.is_none() {
-        p.spec.preemption_policy = Some("PreemptLowerPriority".into());
-    }
 }
 
 /// Defaults of a pod template (`SetDefaults_PodSpec` and everything inside it).
@@ -679,8 +665,8 @@ mod tests {
         }));
         let spec = &got["spec"];
         assert_eq!(spec["enableServiceLinks"], json!(true));
-        assert_eq!(spec["priority"], json!(0));
-        assert_eq!(spec["preemptionPolicy"], json!("PreemptLowerPriority"));
+        // priority and preemptionPolicy are admission's (apiserver/admission.rs).
+        assert_eq!(spec["priority"], json!(null));
         let c = &spec["containers"][0];
         assert_eq!(c["imagePullPolicy"], json!("IfNotPresent"));
         assert_eq!(c["resources"]["requests"], json!({"cpu": "500m"}));
