@@ -9,7 +9,9 @@ const MANIFEST: &str = include_str!("../../../tests/scenarios/manifests/flask.ya
 
 fn check(sh: &mut Shell, text: &str) {
     sh.put_file("m.yaml", text);
-    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sh.exec("kubectl apply -f m.yaml", None)));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sh.exec("kubectl apply -f m.yaml", None)
+    }));
     let out = match out {
         Ok(o) => o,
         Err(_) => panic!("kubectl apply panicked on:\n{text}"),
@@ -24,7 +26,10 @@ fn check(sh: &mut Shell, text: &str) {
             || line.starts_with("* ")
             || line.starts_with("  at m.yaml line ")
             || line == "ensure CRDs are installed first";
-        assert!(ok, "unexpected output line {line:?} for input:\n{text}\noutput:\n{out}");
+        assert!(
+            ok,
+            "unexpected output line {line:?} for input:\n{text}\noutput:\n{out}"
+        );
     }
 }
 
@@ -39,7 +44,10 @@ fn every_prefix_is_handled() {
 #[test]
 fn special_characters_anywhere_are_handled() {
     let mut sh = Shell::new(ClusterConfig::default());
-    let specials = [":", "-", "\"", "'", "\t", "{", "[", "&", "*", "!", "%", "|", ">", "#", "?", " ", "\n", "é", "\u{0}"];
+    let specials = [
+        ":", "-", "\"", "'", "\t", "{", "[", "&", "*", "!", "%", "|", ">", "#", "?", " ", "\n",
+        "é", "\u{0}",
+    ];
     let positions: Vec<usize> = MANIFEST.char_indices().map(|(i, _)| i).collect();
     for (n, &i) in positions.iter().enumerate() {
         let s = specials[n % specials.len()];

@@ -218,9 +218,9 @@ pub fn run_apply(ctx: &mut Ctx, argv: &[String]) -> Output {
             out.stderr.push_str(&e);
             continue;
         }
-        match apply_one(ctx, obj, &d.json) {
+        match apply_one(ctx, obj, &d, &source) {
             Ok(line) => out.stdout.push_str(&line),
-            Err((e, verb)) => out.stderr.push_str(&api_error(&e, verb, &d, &source)),
+            Err(e) => out.stderr.push_str(&e),
         }
     }
     for e in inputs.errors {
@@ -268,11 +268,8 @@ fn with_annotation(config: &Value, value: &str) -> Value {
 }
 
 /// Applies one object; returns kubectl's line (`deployment.apps/web configured`).
-fn apply_one(
-    ctx: &mut Ctx,
-    mut obj: Object,
-    config: &Value,
-) -> Result<String, (ApiError, &'static str)> {
+fn apply_one(ctx: &mut Ctx, mut obj: Object, d: &Decoded, source: &str) -> Result<String, String> {
+    let config = &d.json;
     let kind = obj.kind();
     let (ns, name) = (obj.meta().namespace.clone(), obj.meta().name.clone());
     let annotation = last_applied_value(config);
@@ -282,7 +279,11 @@ fn apply_one(
             obj.meta_mut()
                 .annotations
                 .insert(LAST_APPLIED.into(), annotation);
-            let created = ctx.cluster.api.create(obj).map_err(|e| (e, "creating"))?;
+            let created = ctx
+                .cluster
+                .api
+                .create(obj)
+                .map_err(|e| api_error(&e, "creating", d, source))?;
             return Ok(format!("{} created\n", super::get::kind_name(&created)));
         }
     };
@@ -298,15 +299,70 @@ fn apply_one(
     if merged == live {
         return Ok(format!("{} unchanged\n", super::get::kind_name(&current)));
     }
-    let mut typed = decode::decode_value(kind, &merged)
-        .map_err(|m| (ApiError::bad_request(m), "applying patch to"))?;
-    typed.meta_mut().resource_version = current.meta().resource_version.clone();
-    let updated = ctx
-        .cluster
-        .api
-        .update(typed)
-        .map_err(|e| (e, "applying patch to"))?;
+    let patch = merge_patch(&live, &merged);
+    let patch_error = |e: &ApiError| {
+        if e.reason == crate::apiserver::Reason::Invalid {
+            return api_error(e, "patching", d, source);
+        }
+        let i = kind.info();
+        format!(
+            "Error from server ({}): error when applying patch:\n{}\nto:\nResource: \"{}/{}, Resource={}\", GroupVersionKind: \"{}/{}, Kind={}\"\nName: {name:?}, Namespace: {ns:?}\nfor: {source:?}: error when patching {source:?}: {}\n  at {source} line {}, column {}\n",
+            e.reason.as_str(),
+            go_json(&patch),
+            i.group,
+            i.version,
+            i.plural,
+            i.group,
+            i.version,
+            i.kind,
+            e.message,
+            d.pos.line,
+            d.pos.col
+        )
+    };
+    let mut typed =
+        decode::decode_value(kind, &merged).map_err(|m| patch_error(&ApiError::bad_request(m)))?;
+    // A resourceVersion in the user's file is a precondition, as in the patch kubectl sends.
+    let user_rv = config
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    typed.meta_mut().resource_version = if user_rv.is_empty() {
+        current.meta().resource_version.clone()
+    } else {
+        user_rv.to_string()
+    };
+    let updated = ctx.cluster.api.update(typed).map_err(|e| patch_error(&e))?;
     Ok(format!("{} configured\n", super::get::kind_name(&updated)))
+}
+
+/// A JSON merge patch that turns `from` into `to` (what changed; `null` for removed keys).
+/// kubectl prints its patch in apply errors; this is the same change, without the
+/// strategic-merge list directives.
+fn merge_patch(from: &Value, to: &Value) -> Value {
+    match (from, to) {
+        (Value::Object(f), Value::Object(t)) => {
+            let mut out = Map::new();
+            for (k, tv) in t {
+                match f.get(k) {
+                    Some(fv) if fv == tv => {}
+                    Some(fv) if fv.is_object() && tv.is_object() => {
+                        out.insert(k.clone(), merge_patch(fv, tv));
+                    }
+                    _ => {
+                        out.insert(k.clone(), tv.clone());
+                    }
+                }
+            }
+            for k in f.keys() {
+                if !t.contains_key(k) {
+                    out.insert(k.clone(), Value::Null);
+                }
+            }
+            Value::Object(out)
+        }
+        _ => to.clone(),
+    }
 }
 
 /// The strategic-merge key of a list, from the field name and what its items hold.
