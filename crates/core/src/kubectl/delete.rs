@@ -104,13 +104,12 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
                         "error: resource(s) were provided, but no name was specified\n",
                     );
                 }
-                let labels = match Selector::parse(selector.unwrap_or("")) {
-                    Ok(s) => s,
-                    Err(e) => return Output::err(format!("Error from server (BadRequest): {e}\n")),
-                };
-                let fields = match FieldSelector::parse(field.unwrap_or(""), t.kind) {
-                    Ok(s) => s,
-                    Err(e) => return Output::err(format!("Error from server (BadRequest): {e}\n")),
+                let (l, f) = (selector.unwrap_or(""), field.unwrap_or(""));
+                let parsed = Selector::parse(l)
+                    .and_then(|s| FieldSelector::parse(f, t.kind).map(|f| (s, f)));
+                let (labels, fields) = match parsed {
+                    Ok(p) => p,
+                    Err(e) => return Output::err(super::selector_error(t.kind, l, f, &e)),
                 };
                 let scope = if all_ns { None } else { Some(ns.as_str()) };
                 for o in ctx.cluster.api.list(t.kind, scope, &labels, &fields) {

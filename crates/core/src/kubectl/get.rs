@@ -76,11 +76,6 @@ pub fn print_objects(objs: &[Arc<Object>], single: bool, format: Format) -> Stri
     }
 }
 
-/// The resource string the API server uses in selector errors: `"/v1, Resource=pods"`.
-fn gvr(kind: Kind) -> String {
-    let i = kind.info();
-    format!("{}/{}, Resource={}", i.group, i.version, i.plural)
-}
 
 pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     let a = match args::parse("get", argv, FLAGS) {
@@ -133,10 +128,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         Err(e) => return Output::err(e),
     };
 
-    let labels = match Selector::parse(&label_str) {
-        Ok(s) => s,
-        Err(e) => return Output::err(format!("Error from server (BadRequest): {e}\n")),
-    };
+    // The server parses both selectors; kubectl wraps its BadRequest in the list's context.
+    let labels = Selector::parse(&label_str);
 
     let mut out = Output::default();
     let mut blocks: Vec<String> = Vec::new();
@@ -146,13 +139,13 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         let kind = t.kind;
         let namespaced = kind.info().namespaced;
         let objs: Vec<Arc<Object>> = if t.names.is_empty() {
-            let fields = match FieldSelector::parse(&field_str, kind) {
-                Ok(f) => f,
+            let parsed = labels
+                .clone()
+                .and_then(|l| FieldSelector::parse(&field_str, kind).map(|f| (l, f)));
+            let (labels, fields) = match parsed {
+                Ok(lf) => lf,
                 Err(e) => {
-                    out.stderr.push_str(&format!(
-                        "Error from server (BadRequest): Unable to find {:?} that match label selector {label_str:?}, field selector {field_str:?}: {e}\n",
-                        gvr(kind)
-                    ));
+                    out.stderr.push_str(&super::selector_error(kind, &label_str, &field_str, &e));
                     continue;
                 }
             };

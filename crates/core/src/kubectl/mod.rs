@@ -177,6 +177,17 @@ pub fn server_error(e: &ApiError) -> String {
     format!("Error from server ({}): {}\n", e.reason.as_str(), e.message)
 }
 
+/// kubectl's wording for a list the server refused because of its selectors
+/// (`Unable to find "/v1, Resource=pods" that match label selector ...`).
+pub fn selector_error(kind: crate::api::Kind, labels: &str, fields: &str, why: &str) -> String {
+    let i = kind.info();
+    let gvr = format!("{}/{}, Resource={}", i.group, i.version, i.plural);
+    if labels.is_empty() && fields.is_empty() {
+        return format!("Error from server (BadRequest): Unable to list {gvr:?}: {why}\n");
+    }
+    format!("Error from server (BadRequest): Unable to find {gvr:?} that match label selector {labels:?}, field selector {fields:?}: {why}\n")
+}
+
 /// Like [`server_error`] for an error met while writing an object read from `source`
 /// (`error when creating "x.yaml": ...`).
 pub fn server_error_from(e: &ApiError, verb: &str, source: &str) -> String {
