@@ -10,7 +10,7 @@ pub use workloads::validate_pod_template_spec;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::api::{LabelSelector, Object, ObjectMeta};
+use crate::api::{IntOrString, LabelSelector, Object, ObjectMeta};
 
 /// The value shown after `Invalid value:` / `Unsupported value:` (Go's `%#v` of it).
 #[derive(Clone, Debug, PartialEq)]
@@ -336,6 +336,61 @@ pub fn validate_label_selector(s: &LabelSelector, path: &str, errs: &mut FieldEr
             errs.invalid(format!("{p}.key"), r.key.as_str(), e);
         }
     }
+}
+
+/// `validation.IsValidPortNum`.
+pub fn port_num_errors(port: i32) -> Vec<String> {
+    if (1..=65535).contains(&port) {
+        Vec::new()
+    } else {
+        vec!["must be between 1 and 65535, inclusive".into()]
+    }
+}
+
+/// `validation.IsValidPortName` (an IANA_SVC_NAME).
+pub fn port_name_errors(name: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if name.len() > 15 {
+        errs.push("must be no more than 15 characters".into());
+    }
+    if !name
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        || name.is_empty()
+    {
+        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".into());
+    }
+    if !name.bytes().any(|c| c.is_ascii_lowercase()) {
+        errs.push("must contain at least one letter (a-z)".into());
+    }
+    if name.contains("--") {
+        errs.push("must not contain consecutive hyphens".into());
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        errs.push("must not begin or end with a hyphen".into());
+    }
+    errs
+}
+
+/// `ValidatePortNumOrName` (Service targetPort).
+pub fn validate_port_num_or_name(port: &IntOrString, path: &str, errs: &mut FieldErrors) {
+    match port {
+        IntOrString::Int(n) => {
+            for e in port_num_errors(*n) {
+                errs.invalid(path, *n, e);
+            }
+        }
+        IntOrString::String(s) => {
+            for e in port_name_errors(s) {
+                errs.invalid(path, s.as_str(), e);
+            }
+        }
+    }
+}
+
+/// The first of [`port_num_errors`], for checks that report one message.
+pub fn first_port_num_error(port: i32) -> Option<String> {
+    port_num_errors(port).into_iter().next()
 }
 
 /// Validates annotations (keys, and the 256 KiB total size limit).

@@ -12,8 +12,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{
     dns1035_label_errors, dns1123_label_errors, dns1123_subdomain_errors, go_quote,
-    path_segment_errors, qualified_name_errors, validate_label_selector, validate_labels,
-    ErrorType, FieldErrors, FieldValue,
+    path_segment_errors, port_name_errors, port_num_errors, qualified_name_errors,
+    validate_label_selector, validate_labels, validate_port_num_or_name, ErrorType, FieldErrors,
+    FieldValue,
 };
 use crate::api::coordination_v1::Lease;
 use crate::api::core_v1::{
@@ -216,56 +217,6 @@ fn go_string_slice(ty: &str, v: &[String]) -> String {
     }
     let items: Vec<String> = v.iter().map(|s| go_quote(s)).collect();
     format!("[]{ty}{{{}}}", items.join(", "))
-}
-
-/// `validation.IsValidPortNum`.
-fn port_num_errors(port: i32) -> Vec<String> {
-    if (1..=65535).contains(&port) {
-        Vec::new()
-    } else {
-        vec!["must be between 1 and 65535, inclusive".into()]
-    }
-}
-
-/// `validation.IsValidPortName` (an IANA_SVC_NAME).
-fn port_name_errors(name: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if name.len() > 15 {
-        errs.push("must be no more than 15 characters".into());
-    }
-    if !name
-        .bytes()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        || name.is_empty()
-    {
-        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".into());
-    }
-    if !name.bytes().any(|c| c.is_ascii_lowercase()) {
-        errs.push("must contain at least one letter (a-z)".into());
-    }
-    if name.contains("--") {
-        errs.push("must not contain consecutive hyphens".into());
-    }
-    if name.starts_with('-') || name.ends_with('-') {
-        errs.push("must not begin or end with a hyphen".into());
-    }
-    errs
-}
-
-/// `ValidatePortNumOrName` (Service targetPort).
-fn port_num_or_name(port: &IntOrString, path: &str, errs: &mut FieldErrors) {
-    match port {
-        IntOrString::Int(n) => {
-            for e in port_num_errors(*n) {
-                errs.invalid(path, *n, e);
-            }
-        }
-        IntOrString::String(s) => {
-            for e in port_name_errors(s) {
-                errs.invalid(path, s.as_str(), e);
-            }
-        }
-    }
 }
 
 fn parse_ip(s: &str) -> Option<IpAddr> {
@@ -740,7 +691,7 @@ fn service_port(
         other => errs.not_supported(format!("{path}.protocol"), other, &["SCTP", "TCP", "UDP"]),
     }
     if let Some(tp) = &p.target_port {
-        port_num_or_name(tp, &format!("{path}.targetPort"), errs);
+        validate_port_num_or_name(tp, &format!("{path}.targetPort"), errs);
     }
     if let Some(ap) = &p.app_protocol {
         for e in qualified_name_errors(ap) {

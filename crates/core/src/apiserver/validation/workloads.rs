@@ -7,9 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    dns1123_label_errors, dns1123_subdomain_errors, go_quote, label_value_errors,
-    qualified_name_errors, validate_annotations, validate_label_selector, validate_labels,
-    ErrorType, FieldErrors, FieldValue,
+    dns1123_label_errors, dns1123_subdomain_errors, first_port_num_error, go_quote,
+    label_value_errors, port_name_errors, qualified_name_errors, validate_annotations,
+    validate_label_selector, validate_labels, validate_port_num_or_name, ErrorType, FieldErrors,
+    FieldValue,
 };
 use crate::api::apps_v1::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 use crate::api::autoscaling::{
@@ -228,53 +229,6 @@ fn immutable_selector(
 fn non_negative(v: i64, path: &str, errs: &mut FieldErrors) {
     if v < 0 {
         errs.invalid(path, v, NEGATIVE);
-    }
-}
-
-fn port_num_errors(p: i32) -> Option<String> {
-    if (1..=65535).contains(&p) {
-        None
-    } else {
-        Some("must be between 1 and 65535, inclusive".into())
-    }
-}
-
-/// Upstream `IsValidPortName` (IANA_SVC_NAME).
-pub fn port_name_errors(name: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if name.len() > 15 {
-        errs.push("must be no more than 15 characters".into());
-    }
-    if !name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".into());
-    }
-    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
-        errs.push("must contain at least one letter (a-z)".into());
-    }
-    if name.contains("--") {
-        errs.push("must not contain consecutive hyphens".into());
-    }
-    if name.starts_with('-') || name.ends_with('-') {
-        errs.push("must not begin or end with a hyphen".into());
-    }
-    errs
-}
-
-fn validate_port_num_or_name(port: &IntOrString, path: &str, errs: &mut FieldErrors) {
-    match port {
-        IntOrString::Int(p) => {
-            if let Some(e) = port_num_errors(*p) {
-                errs.invalid(path, *p, e);
-            }
-        }
-        IntOrString::String(s) => {
-            for e in port_name_errors(s) {
-                errs.invalid(path, s.as_str(), e);
-            }
-        }
     }
 }
 
@@ -851,11 +805,11 @@ fn validate_container<'a>(
         }
         if port.container_port == 0 {
             errs.required(format!("{pp}.containerPort"), "");
-        } else if let Some(e) = port_num_errors(port.container_port) {
+        } else if let Some(e) = first_port_num_error(port.container_port) {
             errs.invalid(format!("{pp}.containerPort"), port.container_port, e);
         }
         if port.host_port != 0 {
-            if let Some(e) = port_num_errors(port.host_port) {
+            if let Some(e) = first_port_num_error(port.host_port) {
                 errs.invalid(format!("{pp}.hostPort"), port.host_port, e);
             }
         }
@@ -1070,7 +1024,7 @@ fn validate_probe(pr: &Probe, path: &str, errs: &mut FieldErrors) {
         validate_port_num_or_name(&t.port, &format!("{path}.tcpSocket.port"), errs);
     }
     if let Some(g) = &pr.grpc {
-        if let Some(e) = port_num_errors(g.port) {
+        if let Some(e) = first_port_num_error(g.port) {
             errs.invalid(format!("{path}.grpc.port"), g.port, e);
         }
     }
