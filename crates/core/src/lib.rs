@@ -6,5 +6,6 @@
 pub mod api;
 pub mod apiserver;
 pub mod kubectl;
+pub mod kubelet;
 pub mod shell;
 pub mod sim;

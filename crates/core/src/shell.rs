@@ -187,7 +187,10 @@ impl Shell {
                     read_file: &read,
                     stdin,
                 };
-                kubectl::run(&mut ctx, &words[1..]).text()
+                let out = kubectl::run(&mut ctx, &words[1..]).text();
+                // The cluster's components react to what the command wrote.
+                cluster.settle();
+                out
             }
             "sleep" => match words.get(1).and_then(|d| parse_duration(d)) {
                 Some(ms) if words.len() == 2 => {

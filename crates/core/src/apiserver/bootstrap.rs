@@ -1,6 +1,7 @@
 //! What a fresh cluster holds before the user does anything: the four default
-//! namespaces, the `kubernetes` Service, the built-in PriorityClasses, the control-plane
-//! node and the worker nodes (registered through the API, as kubelets register themselves).
+//! namespaces, the `kubernetes` Service and the built-in PriorityClasses; and the Node
+//! object each kubelet registers ([`node_object`]; the kubelets themselves are
+//! components, see `crate::kubelet`).
 
 use std::collections::BTreeMap;
 
@@ -235,9 +236,5 @@ pub fn bootstrap(c: &mut Cluster) {
             ..Default::default()
         };
         let _ = c.api.create(pc.into_object());
-    }
-    let now = Time(c.now());
-    for shape in node_shapes(&c.config) {
-        let _ = c.api.create(node_object(&shape, now).into_object());
     }
 }

@@ -490,7 +490,10 @@ Annotations:        kubeadm.alpha.kubernetes.io/cri-socket: unix:///run/containe
 CreationTimestamp:  Wed, 01 Jan 2025 00:00:00 +0000
 Taints:             <none>
 Unschedulable:      false
-Lease:              Failed to get lease: leases.coordination.k8s.io \"node-1\" not found
+Lease:
+  HolderIdentity:  node-1
+  AcquireTime:     <unset>
+  RenewTime:       Wed, 01 Jan 2025 00:00:00 +0000
 Conditions:
   Type             Status  LastHeartbeatTime                 LastTransitionTime                Reason                       Message
   ----             ------  -----------------                 ------------------                ------                       -------
@@ -516,9 +519,9 @@ Allocatable:
   memory:             8Gi
   pods:               110
 System Info:
-  Machine ID:                 
-  System UUID:                
-  Boot ID:                    
+  Machine ID:                 3b69a2be82f24a17b06470d90231e672
+  System UUID:                f21f9f54-eb6d-44aa-bb96-88b9d5d93e65
+  Boot ID:                    9bad01f5-4236-470c-9f8e-a043d8009f86
   Kernel Version:             6.8.0-kubeplay
   OS Image:                   Debian GNU/Linux 12 (bookworm)
   Operating System:           linux

@@ -2,8 +2,10 @@
 //! the seeded PRNG, and the [`Cluster`] facade that owns the API server and the
 //! components that later plug into it. Nothing here reads the wall clock.
 
+pub mod component;
 mod rng;
 
+pub use component::{Component, ComponentCtx};
 pub use rng::Rng;
 
 use std::cmp::Reverse;
@@ -18,11 +20,13 @@ pub type Millis = i64;
 /// The simulated clock starts here: 2025-01-01T00:00:00Z.
 pub const EPOCH_MILLIS: Millis = 1_735_689_600_000;
 
-/// What a scheduled event does when it fires. Components add their own variants.
+/// What a scheduled event does when it fires.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A no-op marker, used by tests.
     Tick,
+    /// A component's timer (the component's index in the cluster).
+    Wake(usize),
 }
 
 struct Scheduled {
@@ -113,7 +117,19 @@ pub struct Cluster {
     pub queue: EventQueue,
     pub rng: Rng,
     pub api: ApiServer,
+    components: Vec<Slot>,
 }
+
+/// A component, its own PRNG and the time of its pending timer.
+struct Slot {
+    component: Box<dyn Component>,
+    rng: Rng,
+    wake: Option<Millis>,
+}
+
+/// How many rounds of reactions one instant may take before the cluster stops to
+/// look (a guard against two components ping-ponging forever).
+const MAX_SETTLE_ROUNDS: usize = 10_000;
 
 impl Cluster {
     /// Builds the default cluster: the four default namespaces, the control-plane node and
@@ -127,10 +143,68 @@ impl Cluster {
             queue: EventQueue::default(),
             rng,
             api,
+            components: Vec::new(),
         };
         c.api.set_now(c.now);
         crate::apiserver::bootstrap::bootstrap(&mut c);
+        for shape in crate::apiserver::bootstrap::node_shapes(&c.config) {
+            c.add_component(Box::new(crate::kubelet::Kubelet::new(shape)));
+        }
+        c.settle();
         c
+    }
+
+    /// Adds a component: it starts at once (registering, opening its watches).
+    pub fn add_component(&mut self, component: Box<dyn Component>) -> usize {
+        let rng = self.rng.fork();
+        self.components.push(Slot { component, rng, wake: None });
+        let i = self.components.len() - 1;
+        let slot = &mut self.components[i];
+        let mut ctx = ComponentCtx::new(&mut self.api, self.now, &mut slot.rng);
+        slot.component.start(&mut ctx);
+        let wake = ctx.requested_wake();
+        self.schedule_wake(i, wake);
+        i
+    }
+
+    /// The components, in the order they run.
+    pub fn component_names(&self) -> Vec<String> {
+        self.components.iter().map(|s| s.component.name()).collect()
+    }
+
+    fn schedule_wake(&mut self, i: usize, wake: Option<Millis>) {
+        let Some(at) = wake else { return };
+        let at = at.max(self.now);
+        let slot = &mut self.components[i];
+        if slot.wake.is_none_or(|w| at < w) {
+            slot.wake = Some(at);
+            self.queue.push(at, Event::Wake(i));
+        }
+    }
+
+    fn run_component(&mut self, i: usize) {
+        let slot = &mut self.components[i];
+        let mut ctx = ComponentCtx::new(&mut self.api, self.now, &mut slot.rng);
+        slot.component.run(&mut ctx);
+        let wake = ctx.requested_wake();
+        self.schedule_wake(i, wake);
+    }
+
+    /// Lets every component react to what happened at this instant: runs the components
+    /// whose watches hold events, in order, until none has any.
+    pub fn settle(&mut self) {
+        for _ in 0..MAX_SETTLE_ROUNDS {
+            let mut ran = false;
+            for i in 0..self.components.len() {
+                if self.components[i].component.has_work(&self.api) {
+                    self.run_component(i);
+                    ran = true;
+                }
+            }
+            if !ran {
+                return;
+            }
+        }
     }
 
     /// The simulated time now.
@@ -149,6 +223,7 @@ impl Cluster {
                 self.now = self.now.max(at);
                 self.api.set_now(self.now);
                 self.fire(ev);
+                self.settle();
             }
         }
         self.now = end;
@@ -158,6 +233,13 @@ impl Cluster {
     fn fire(&mut self, ev: Event) {
         match ev {
             Event::Tick => {}
+            Event::Wake(i) => {
+                // Only the timer the component still wants fires; earlier ones were replaced.
+                if self.components.get(i).is_some_and(|s| s.wake == Some(self.now)) {
+                    self.components[i].wake = None;
+                    self.run_component(i);
+                }
+            }
         }
     }
 }

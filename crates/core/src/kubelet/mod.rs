@@ -1,0 +1,175 @@
+//! The kubelet, one per node. Today it does what a kubelet does for its node object:
+//! registers the Node through the API on start, renews its Lease in `kube-node-lease`
+//! every 10 s (duration 40 s), and reports node status (condition heartbeats) every
+//! 5 minutes when nothing changed, as upstream's `nodeStatusReportFrequency`. Running
+//! pods (sandboxes, containers, probes) arrives with the kubelet issue.
+
+use crate::api::coordination_v1::{Lease, LeaseSpec};
+use crate::api::meta::{MicroTime, OwnerReference, Time};
+use crate::api::{Kind, Object, ObjectMeta, Resource};
+use crate::apiserver::bootstrap::{node_object, NodeShape};
+use crate::apiserver::ApiServer;
+use crate::sim::{Component, ComponentCtx, Millis};
+
+/// The namespace of node heartbeats.
+pub const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
+/// Lease duration (`nodeLeaseDurationSeconds`).
+pub const LEASE_DURATION_SECONDS: i32 = 40;
+/// Renewal interval: a quarter of the duration.
+pub const LEASE_RENEW_INTERVAL: Millis = 10_000;
+/// `nodeStatusReportFrequency`.
+pub const NODE_STATUS_REPORT_INTERVAL: Millis = 300_000;
+
+/// The kubelet of one node.
+pub struct Kubelet {
+    shape: NodeShape,
+    registered: bool,
+    next_status_report: Millis,
+}
+
+impl Kubelet {
+    pub fn new(shape: NodeShape) -> Kubelet {
+        Kubelet { shape, registered: false, next_status_report: 0 }
+    }
+
+    pub fn node_name(&self) -> &str {
+        &self.shape.name
+    }
+
+    fn register(&mut self, ctx: &mut ComponentCtx) {
+        let mut node = node_object(&self.shape, Time(ctx.now));
+        if let Some(st) = node.status.as_mut() {
+            // What the kubelet reads from the machine: /etc/machine-id, the DMI UUID, the boot id.
+            st.node_info.machine_id = ctx.rng.uuid().replace('-', "");
+            st.node_info.system_uuid = ctx.rng.uuid();
+            st.node_info.boot_id = ctx.rng.uuid();
+        }
+        match ctx.api.create(node.into_object()) {
+            Ok(_) => self.registered = true,
+            // Already there (re-registration after a restart): take it over.
+            Err(_) => self.registered = ctx.api.get(Kind::Node, "", &self.shape.name).is_ok(),
+        }
+        self.next_status_report = ctx.now + NODE_STATUS_REPORT_INTERVAL;
+    }
+
+    /// Creates or renews the node's Lease.
+    fn renew_lease(&self, ctx: &mut ComponentCtx) {
+        let name = self.shape.name.as_str();
+        let now = MicroTime(ctx.now);
+        match ctx.api.get(Kind::Lease, NODE_LEASE_NAMESPACE, name) {
+            Ok(cur) => {
+                if let Object::Lease(l) = &*cur {
+                    let mut l = (**l).clone();
+                    l.spec.renew_time = Some(now);
+                    let _ = ctx.api.update(l.into_object());
+                }
+            }
+            Err(_) => {
+                let uid = ctx.api.get(Kind::Node, "", name).map(|n| n.meta().uid.clone()).unwrap_or_default();
+                let lease = Lease {
+                    metadata: ObjectMeta {
+                        name: name.to_string(),
+                        namespace: NODE_LEASE_NAMESPACE.to_string(),
+                        owner_references: vec![OwnerReference {
+                            api_version: "v1".into(),
+                            kind: "Node".into(),
+                            name: name.to_string(),
+                            uid,
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    },
+                    spec: LeaseSpec {
+                        holder_identity: Some(name.to_string()),
+                        lease_duration_seconds: Some(LEASE_DURATION_SECONDS),
+                        renew_time: Some(now),
+                        ..Default::default()
+                    },
+                };
+                let _ = ctx.api.create(lease.into_object());
+            }
+        }
+    }
+
+    /// Reports node status: the condition heartbeats move to now.
+    fn report_status(&mut self, ctx: &mut ComponentCtx) {
+        if let Ok(cur) = ctx.api.get(Kind::Node, "", &self.shape.name) {
+            if let Object::Node(n) = &*cur {
+                let mut n = (**n).clone();
+                if let Some(st) = n.status.as_mut() {
+                    for c in &mut st.conditions {
+                        c.last_heartbeat_time = Some(Time(ctx.now));
+                    }
+                }
+                let _ = ctx.api.update_status(n.into_object());
+            }
+        }
+        self.next_status_report = ctx.now + NODE_STATUS_REPORT_INTERVAL;
+    }
+}
+
+impl Component for Kubelet {
+    fn name(&self) -> String {
+        format!("kubelet/{}", self.shape.name)
+    }
+
+    fn start(&mut self, ctx: &mut ComponentCtx) {
+        self.register(ctx);
+        self.renew_lease(ctx);
+        ctx.wake_after(LEASE_RENEW_INTERVAL);
+    }
+
+    fn has_work(&self, _api: &ApiServer) -> bool {
+        false
+    }
+
+    fn run(&mut self, ctx: &mut ComponentCtx) {
+        if !self.registered {
+            self.register(ctx);
+        }
+        self.renew_lease(ctx);
+        if ctx.now >= self.next_status_report {
+            self.report_status(ctx);
+        }
+        ctx.wake_after(LEASE_RENEW_INTERVAL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{Kind, Object};
+    use crate::sim::{Cluster, ClusterConfig};
+
+    fn renew_time(c: &Cluster, node: &str) -> i64 {
+        match &*c.api.get(Kind::Lease, super::NODE_LEASE_NAMESPACE, node).unwrap() {
+            Object::Lease(l) => l.spec.renew_time.unwrap().0 - c.now(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn kubelets_register_and_renew_leases_every_10s() {
+        let mut c = Cluster::new(ClusterConfig { workers: 2, ..Default::default() });
+        assert_eq!(c.component_names(), vec!["kubelet/control-plane", "kubelet/node-1", "kubelet/node-2"]);
+        assert!(c.api.get(Kind::Node, "", "node-2").is_ok());
+        assert_eq!(renew_time(&c, "node-1"), 0);
+        c.advance(9_999);
+        assert_eq!(renew_time(&c, "node-1"), -9_999);
+        c.advance(1);
+        assert_eq!(renew_time(&c, "node-1"), 0);
+        c.advance(35_000);
+        assert_eq!(renew_time(&c, "node-1"), -5_000, "renewed at 40 s");
+    }
+
+    #[test]
+    fn node_status_heartbeats_every_5_minutes() {
+        let mut c = Cluster::new(ClusterConfig::default());
+        let start = c.now();
+        c.advance(300_000);
+        let n = c.api.get(Kind::Node, "", "node-1").unwrap();
+        let Object::Node(n) = &*n else { unreachable!() };
+        let hb = n.status.as_ref().unwrap().conditions[0].last_heartbeat_time.unwrap().0;
+        assert_eq!(hb - start, 300_000);
+        assert!(!n.status.as_ref().unwrap().node_info.machine_id.is_empty());
+    }
+}
