@@ -114,6 +114,11 @@ impl ApiError {
         )
     }
 
+    /// A 409 with a message of its own (subresources word theirs differently).
+    pub fn new_conflict(message: String) -> ApiError {
+        Self::new(Reason::Conflict, message)
+    }
+
     pub fn forbidden(kind: Kind, name: &str, why: String) -> ApiError {
         let gr = kind.info().group_resource();
         let msg = if name.is_empty() {
