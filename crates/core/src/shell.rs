@@ -161,7 +161,8 @@ impl Shell {
     }
 
     /// Runs one command line; `stdin` is the heredoc body, if any. Returns the output the
-    /// terminal shows (stdout, then stderr), ending in a newline unless empty.
+    /// terminal shows (stdout, then stderr), exactly as printed: usually ending in a
+    /// newline, but not after `-o jsonpath`, as with kubectl.
     pub fn exec(&mut self, line: &str, stdin: Option<&str>) -> String {
         let words = match split_words(line) {
             Ok(w) => w,
@@ -204,7 +205,8 @@ impl Shell {
     }
 
     /// Runs a whole script and returns its transcript: each command echoed as `$ COMMAND`
-    /// (heredoc lines echoed after `> `, as a terminal shows them) followed by its output.
+    /// (heredoc lines echoed after `> `, as a terminal shows them) followed by its output;
+    /// output that does not end its line gets a newline, so the next prompt starts afresh.
     pub fn run_script(&mut self, script: &str) -> String {
         let mut out = String::new();
         for cmd in parse_script(script) {
@@ -212,7 +214,13 @@ impl Shell {
             for l in &cmd.heredoc_echo {
                 out.push_str(&format!("> {l}\n"));
             }
-            out.push_str(&self.exec(&cmd.line, cmd.heredoc.as_deref()));
+            let text = self.exec(&cmd.line, cmd.heredoc.as_deref());
+            out.push_str(&text);
+            // Output without a final newline (`-o jsonpath`) would run into the next
+            // prompt; like zsh, the transcript ends the line for it.
+            if !text.is_empty() && !text.ends_with('\n') {
+                out.push('\n');
+            }
         }
         out
     }

@@ -1,9 +1,11 @@
 //! `kubectl get`: tables (with `-o wide`, `-A`, `--show-labels`, `-L`), `-o yaml|json|name`,
-//! several kinds at once and `get all`, label and field selectors, `-f`.
+//! `-o jsonpath=`, `-o jsonpath-as-json=`, `-o custom-columns=`, several kinds at once and
+//! `get all`, label and field selectors, `-f`.
 
 use std::sync::Arc;
 
 use super::args::{self, flag, Flag};
+use super::jsonpath::{Columns, Template};
 use super::resources;
 use super::{printers, table, yaml, Ctx, Output};
 use crate::api::fields::FieldSelector;
@@ -23,16 +25,20 @@ const FLAGS: &[Flag] = &[
     flag("show-kind", None, false),
     flag("recursive", Some('R'), false),
     flag("chunk-size", None, true),
+    flag("allow-missing-template-keys", None, false),
 ];
 
 /// Output formats `get` understands.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Format {
     Table,
     Wide,
     Yaml,
     Json,
     Name,
+    /// `-o jsonpath=` and `-o jsonpath-as-json=`.
+    JsonPath(Template),
+    CustomColumns(Columns),
 }
 
 pub fn parse_format(o: Option<&str>) -> Result<Format, String> {
@@ -42,10 +48,39 @@ pub fn parse_format(o: Option<&str>) -> Result<Format, String> {
         Some("yaml") => Format::Yaml,
         Some("json") => Format::Json,
         Some("name") => Format::Name,
-        Some(other) => {
-            return Err(format!("error: unable to match a printer suitable for the output format {other:?}, allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml\n"))
+        Some(o) if o.starts_with("jsonpath") || o.starts_with("custom-columns") => {
+            return parse_template_format(o)
         }
+        Some(other) => return Err(no_printer(other)),
     })
+}
+
+/// kubectl's message for an unknown `-o` format.
+fn no_printer(format: &str) -> String {
+    format!("error: unable to match a printer suitable for the output format {format:?}, allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml\n")
+}
+
+/// `-o jsonpath=T`, `-o jsonpath-as-json=T`, `-o custom-columns=SPEC` (the `-file`
+/// variants are not available).
+fn parse_template_format(o: &str) -> Result<Format, String> {
+    let (name, value) = o.split_once('=').unwrap_or((o, ""));
+    match name {
+        "jsonpath" | "jsonpath-as-json" => {
+            if value.is_empty() {
+                return Err("error: template format specified but no template given\n".into());
+            }
+            let t = Template::parse(value)
+                .map_err(|e| format!("error: error parsing jsonpath {value}, {e}\n"))?;
+            Ok(Format::JsonPath(t.json_output(name == "jsonpath-as-json")))
+        }
+        "custom-columns" if !value.is_empty() => Columns::parse(value)
+            .map(Format::CustomColumns)
+            .map_err(|e| format!("error: {e}\n")),
+        "jsonpath-file" | "custom-columns-file" => Err(format!(
+            "error: -o {name} is not available in Kubeplay yet\n"
+        )),
+        _ => Err(no_printer(o)),
+    }
 }
 
 /// `kind.group/name` as kubectl prints it for `-o name` and mixed-kind tables.
@@ -63,19 +98,41 @@ pub fn list_json(objs: &[Arc<Object>]) -> serde_json::Value {
     })
 }
 
-/// Prints objects as yaml or json: one object alone, several (or none) as a List.
-pub fn print_objects(objs: &[Arc<Object>], single: bool, format: Format) -> String {
+/// Prints objects as yaml, json or a jsonpath template: one object alone, several (or
+/// none) as a List; custom columns as a table of the objects.
+pub fn print_objects(
+    objs: &[Arc<Object>],
+    single: bool,
+    format: &Format,
+    a: &args::Args,
+) -> Output {
+    if let Format::CustomColumns(c) = format {
+        let items: Vec<serde_json::Value> = objs.iter().map(|o| o.to_json()).collect();
+        let (stdout, err) = c.print(&items, a.bool("no-headers"));
+        return Output {
+            stdout,
+            stderr: err.unwrap_or_default(),
+        };
+    }
     let v = if single && objs.len() == 1 {
         objs[0].to_json()
     } else {
         list_json(objs)
     };
     match format {
-        Format::Json => format!("{}\n", yaml::to_json_pretty(&v)),
-        _ => yaml::to_yaml(&v),
+        Format::Json => Output::out(format!("{}\n", yaml::to_json_pretty(&v))),
+        Format::JsonPath(t) => {
+            let t = t
+                .clone()
+                .allow_missing_keys(a.get("allow-missing-template-keys") != Some("false"));
+            match t.print(&v) {
+                Ok(s) => Output::out(s),
+                Err(e) => Output::err(e),
+            }
+        }
+        _ => Output::out(yaml::to_yaml(&v)),
     }
 }
-
 
 pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     let a = match args::parse("get", argv, FLAGS) {
@@ -145,7 +202,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             let (labels, fields) = match parsed {
                 Ok(lf) => lf,
                 Err(e) => {
-                    out.stderr.push_str(&super::selector_error(kind, &label_str, &field_str, &e));
+                    out.stderr
+                        .push_str(&super::selector_error(kind, &label_str, &field_str, &e));
                     continue;
                 }
             };
@@ -196,10 +254,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
                 out.stdout.push_str(&format!("{}\n", kind_name(o)));
             }
         }
-        Format::Yaml | Format::Json => {
+        _ => {
             if !(printed.is_empty() && any_named) {
-                out.stdout
-                    .push_str(&print_objects(&printed, single, format));
+                let o = print_objects(&printed, single, &format, &a);
+                out.stdout.push_str(&o.stdout);
+                out.stderr.push_str(&o.stderr);
             }
         }
     }
@@ -267,7 +326,9 @@ fn print_named(
         _ => {
             let all: Vec<Arc<Object>> = groups.into_iter().flat_map(|g| g.1).collect();
             if !all.is_empty() {
-                out.stdout = print_objects(&all, single, format);
+                let o = print_objects(&all, single, &format, a);
+                out.stdout = o.stdout;
+                out.stderr.push_str(&o.stderr);
             }
         }
     }

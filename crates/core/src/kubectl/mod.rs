@@ -4,13 +4,17 @@
 
 pub mod apply;
 pub mod args;
+pub mod cordon;
 pub mod delete;
 pub mod describe;
 pub mod get;
 pub mod info;
+pub mod jsonpath;
+pub mod label;
 pub mod printers;
 pub mod resources;
 pub mod table;
+pub mod taint;
 pub mod yaml;
 
 use crate::apiserver::ApiError;
@@ -118,6 +122,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "api-resources" => info::api_resources(ctx, rest),
         "version" => info::version(ctx, rest),
         "cluster-info" => info::cluster_info(ctx, rest),
+        "label" => label::run_label(ctx, rest),
+        "annotate" => label::run_annotate(ctx, rest),
+        "taint" => taint::run(ctx, rest),
+        "cordon" => cordon::run_cordon(ctx, rest),
+        "uncordon" => cordon::run_uncordon(ctx, rest),
         other if COMMANDS.contains(&other) => Output::err(format!(
             "error: kubectl {other} is not available in Kubeplay yet\n"
         )),

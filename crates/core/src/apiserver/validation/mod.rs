@@ -278,7 +278,7 @@ pub fn qualified_name_errors(s: &str) -> Vec<String> {
     } else if name.len() > 63 {
         errs.push("name part must be no more than 63 characters".into());
     }
-    if !name.is_empty() && !is_qualified_name_part_shape(name) {
+    if !is_qualified_name_part_shape(name) {
         errs.push(MSG.into());
     }
     errs
