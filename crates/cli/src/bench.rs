@@ -93,7 +93,7 @@ pub fn run(nodes: usize, pods: usize) -> ExitCode {
             index: i,
             cpu_millis: 4000,
             memory_bytes: 16 << 30,
-            control_plane: false,
+            ..Default::default()
         };
         if let Err(e) = c.api.create(node_object(&shape, now).into_object()) {
             eprintln!("bench: node-{i}: {e}");

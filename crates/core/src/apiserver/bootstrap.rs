@@ -20,7 +20,7 @@ pub const DEFAULT_NAMESPACES: &[&str] =
     &["default", "kube-node-lease", "kube-public", "kube-system"];
 
 /// The shape of one node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct NodeShape {
     pub name: String,
     /// Index used for the node's addresses: InternalIP 172.18.0.(index+2), pod CIDR 10.244.index.0/24.
@@ -28,6 +28,12 @@ pub struct NodeShape {
     pub cpu_millis: i64,
     pub memory_bytes: i64,
     pub control_plane: bool,
+    /// Extra labels (`kubeplay node add --labels`).
+    pub labels: BTreeMap<String, String>,
+    /// Taints the kubelet registers with (`--register-with-taints`).
+    pub taints: Vec<Taint>,
+    /// `topology.kubernetes.io/zone`, when zones are configured.
+    pub zone: Option<String>,
 }
 
 fn quantity(s: &str) -> Quantity {
@@ -63,6 +69,11 @@ pub fn node_object(shape: &NodeShape, now: Time) -> Node {
             ..Default::default()
         });
     }
+    if let Some(z) = &shape.zone {
+        labels.insert("topology.kubernetes.io/zone".into(), z.clone());
+    }
+    labels.extend(shape.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    taints.extend(shape.taints.iter().cloned());
     let mut annotations = BTreeMap::new();
     annotations.insert(
         "kubeadm.alpha.kubernetes.io/cri-socket".into(),
@@ -169,12 +180,22 @@ pub fn node_object(shape: &NodeShape, now: Time) -> Node {
 
 /// The node shapes of a cluster configuration: `control-plane` then `node-1` ... `node-N`.
 pub fn node_shapes(c: &crate::sim::ClusterConfig) -> Vec<NodeShape> {
+    // With zones configured, the control plane sits in the first and workers go round-robin.
+    let zone = |i: usize| {
+        if c.zones.is_empty() {
+            None
+        } else {
+            Some(c.zones[i % c.zones.len()].clone())
+        }
+    };
     let mut v = vec![NodeShape {
         name: "control-plane".into(),
         index: 0,
         cpu_millis: 4000,
         memory_bytes: 8 << 30,
         control_plane: true,
+        zone: zone(0),
+        ..Default::default()
     }];
     for i in 1..=c.workers {
         v.push(NodeShape {
@@ -182,7 +203,8 @@ pub fn node_shapes(c: &crate::sim::ClusterConfig) -> Vec<NodeShape> {
             index: i,
             cpu_millis: c.worker_cpu_millis,
             memory_bytes: c.worker_memory_bytes,
-            control_plane: false,
+            zone: zone(i - 1),
+            ..Default::default()
         });
     }
     v

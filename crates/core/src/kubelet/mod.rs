@@ -20,20 +20,57 @@ pub const LEASE_RENEW_INTERVAL: Millis = 10_000;
 /// `nodeStatusReportFrequency`.
 pub const NODE_STATUS_REPORT_INTERVAL: Millis = 300_000;
 
+/// Whether the machine under a kubelet is up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Power {
+    Running,
+    /// `kubeplay node stop`: the machine went dark; nothing is renewed or reported.
+    Stopped,
+    /// `kubeplay node delete`: gone for good.
+    Deleted,
+}
+
 /// The kubelet of one node.
 pub struct Kubelet {
     shape: NodeShape,
     registered: bool,
     next_status_report: Millis,
+    power: Power,
 }
 
 impl Kubelet {
     pub fn new(shape: NodeShape) -> Kubelet {
-        Kubelet { shape, registered: false, next_status_report: 0 }
+        Kubelet {
+            shape,
+            registered: false,
+            next_status_report: 0,
+            power: Power::Running,
+        }
     }
 
     pub fn node_name(&self) -> &str {
         &self.shape.name
+    }
+
+    pub fn shape(&self) -> &NodeShape {
+        &self.shape
+    }
+
+    pub fn power(&self) -> Power {
+        self.power
+    }
+
+    /// Stops or starts the machine. A started kubelet renews its lease and reports status
+    /// at its next run (the cluster runs it at once).
+    pub fn set_power(&mut self, power: Power) {
+        if self.power == Power::Deleted {
+            return;
+        }
+        if power == Power::Running && self.power != Power::Running {
+            // Back up: report Ready again straight away.
+            self.next_status_report = 0;
+        }
+        self.power = power;
     }
 
     fn register(&mut self, ctx: &mut ComponentCtx) {
@@ -65,7 +102,11 @@ impl Kubelet {
                 }
             }
             Err(_) => {
-                let uid = ctx.api.get(Kind::Node, "", name).map(|n| n.meta().uid.clone()).unwrap_or_default();
+                let uid = ctx
+                    .api
+                    .get(Kind::Node, "", name)
+                    .map(|n| n.meta().uid.clone())
+                    .unwrap_or_default();
                 let lease = Lease {
                     metadata: ObjectMeta {
                         name: name.to_string(),
@@ -91,14 +132,30 @@ impl Kubelet {
         }
     }
 
-    /// Reports node status: the condition heartbeats move to now.
+    /// Reports node status: the kubelet's view of each condition (healthy, for now), with
+    /// the heartbeat at now and the transition time moved where a status changed (after
+    /// the node lifecycle controller marked the node Unknown, for instance).
     fn report_status(&mut self, ctx: &mut ComponentCtx) {
         if let Ok(cur) = ctx.api.get(Kind::Node, "", &self.shape.name) {
             if let Object::Node(n) = &*cur {
                 let mut n = (**n).clone();
-                if let Some(st) = n.status.as_mut() {
-                    for c in &mut st.conditions {
-                        c.last_heartbeat_time = Some(Time(ctx.now));
+                let desired = node_object(&self.shape, Time(ctx.now))
+                    .status
+                    .map(|s| s.conditions)
+                    .unwrap_or_default();
+                let st = n.status.get_or_insert_with(Default::default);
+                for want in desired {
+                    match st.conditions.iter_mut().find(|c| c.type_ == want.type_) {
+                        Some(c) => {
+                            if c.status != want.status {
+                                c.status = want.status.clone();
+                                c.last_transition_time = Some(Time(ctx.now));
+                            }
+                            c.reason = want.reason;
+                            c.message = want.message;
+                            c.last_heartbeat_time = Some(Time(ctx.now));
+                        }
+                        None => st.conditions.push(want),
                     }
                 }
                 let _ = ctx.api.update_status(n.into_object());
@@ -123,7 +180,19 @@ impl Component for Kubelet {
         false
     }
 
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+
     fn run(&mut self, ctx: &mut ComponentCtx) {
+        match self.power {
+            Power::Running => {}
+            Power::Stopped => {
+                ctx.wake_after(LEASE_RENEW_INTERVAL);
+                return;
+            }
+            Power::Deleted => return,
+        }
         if !self.registered {
             self.register(ctx);
         }
@@ -141,7 +210,11 @@ mod tests {
     use crate::sim::{Cluster, ClusterConfig};
 
     fn renew_time(c: &Cluster, node: &str) -> i64 {
-        match &*c.api.get(Kind::Lease, super::NODE_LEASE_NAMESPACE, node).unwrap() {
+        match &*c
+            .api
+            .get(Kind::Lease, super::NODE_LEASE_NAMESPACE, node)
+            .unwrap()
+        {
             Object::Lease(l) => l.spec.renew_time.unwrap().0 - c.now(),
             _ => unreachable!(),
         }
@@ -149,8 +222,14 @@ mod tests {
 
     #[test]
     fn kubelets_register_and_renew_leases_every_10s() {
-        let mut c = Cluster::new(ClusterConfig { workers: 2, ..Default::default() });
-        assert_eq!(c.component_names(), vec!["kubelet/control-plane", "kubelet/node-1", "kubelet/node-2"]);
+        let mut c = Cluster::new(ClusterConfig {
+            workers: 2,
+            ..Default::default()
+        });
+        assert_eq!(
+            c.component_names(),
+            vec!["kubelet/control-plane", "kubelet/node-1", "kubelet/node-2"]
+        );
         assert!(c.api.get(Kind::Node, "", "node-2").is_ok());
         assert_eq!(renew_time(&c, "node-1"), 0);
         c.advance(9_999);
@@ -168,7 +247,10 @@ mod tests {
         c.advance(300_000);
         let n = c.api.get(Kind::Node, "", "node-1").unwrap();
         let Object::Node(n) = &*n else { unreachable!() };
-        let hb = n.status.as_ref().unwrap().conditions[0].last_heartbeat_time.unwrap().0;
+        let hb = n.status.as_ref().unwrap().conditions[0]
+            .last_heartbeat_time
+            .unwrap()
+            .0;
         assert_eq!(hb - start, 300_000);
         assert!(!n.status.as_ref().unwrap().node_info.machine_id.is_empty());
     }

@@ -16,7 +16,12 @@ pub struct ComponentCtx<'a> {
 
 impl<'a> ComponentCtx<'a> {
     pub fn new(api: &'a mut ApiServer, now: Millis, rng: &'a mut Rng) -> Self {
-        ComponentCtx { api, now, rng, wake: None }
+        ComponentCtx {
+            api,
+            now,
+            rng,
+            wake: None,
+        }
     }
 
     /// Asks to run again at `at` (the earliest request wins).
@@ -46,4 +51,7 @@ pub trait Component {
     fn has_work(&self, api: &ApiServer) -> bool;
     /// Does what is due: drain watches, reconcile, ask for the next timer.
     fn run(&mut self, ctx: &mut ComponentCtx);
+    /// The component itself, so the cluster can reach a kind of component it knows
+    /// (`kubeplay node stop` finds that node's kubelet).
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
 }

@@ -96,6 +96,8 @@ pub struct ClusterConfig {
     pub worker_cpu_millis: i64,
     /// Allocatable memory of each worker, in bytes.
     pub worker_memory_bytes: i64,
+    /// Zones (`topology.kubernetes.io/zone`) the nodes are spread over; none by default.
+    pub zones: Vec<String>,
 }
 
 impl Default for ClusterConfig {
@@ -105,6 +107,7 @@ impl Default for ClusterConfig {
             seed: 1,
             worker_cpu_millis: 4000,
             worker_memory_bytes: 8 * 1024 * 1024 * 1024,
+            zones: Vec::new(),
         }
     }
 }
@@ -150,6 +153,12 @@ impl Cluster {
         for shape in crate::apiserver::bootstrap::node_shapes(&c.config) {
             c.add_component(Box::new(crate::kubelet::Kubelet::new(shape)));
         }
+        c.add_component(Box::new(
+            crate::controllers::node_lifecycle::NodeLifecycleController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::taint_eviction::TaintEvictionController::new(),
+        ));
         c.settle();
         c
     }
@@ -157,7 +166,11 @@ impl Cluster {
     /// Adds a component: it starts at once (registering, opening its watches).
     pub fn add_component(&mut self, component: Box<dyn Component>) -> usize {
         let rng = self.rng.fork();
-        self.components.push(Slot { component, rng, wake: None });
+        self.components.push(Slot {
+            component,
+            rng,
+            wake: None,
+        });
         let i = self.components.len() - 1;
         let slot = &mut self.components[i];
         let mut ctx = ComponentCtx::new(&mut self.api, self.now, &mut slot.rng);
@@ -165,6 +178,40 @@ impl Cluster {
         let wake = ctx.requested_wake();
         self.schedule_wake(i, wake);
         i
+    }
+
+    /// The kubelet of a node, if the cluster runs one.
+    pub fn kubelet_mut(&mut self, node: &str) -> Option<&mut crate::kubelet::Kubelet> {
+        self.components.iter_mut().find_map(|s| {
+            s.component
+                .as_any_mut()
+                .downcast_mut::<crate::kubelet::Kubelet>()
+                .filter(|k| k.node_name() == node)
+        })
+    }
+
+    /// The kubelets, in the order they were added.
+    pub fn kubelets(&mut self) -> Vec<&mut crate::kubelet::Kubelet> {
+        self.components
+            .iter_mut()
+            .filter_map(|s| {
+                s.component
+                    .as_any_mut()
+                    .downcast_mut::<crate::kubelet::Kubelet>()
+            })
+            .collect()
+    }
+
+    /// Runs a component now (after something outside it changed its state).
+    pub fn wake_component_named(&mut self, name: &str) {
+        if let Some(i) = self
+            .components
+            .iter()
+            .position(|s| s.component.name() == name)
+        {
+            self.run_component(i);
+            self.settle();
+        }
     }
 
     /// The components, in the order they run.
@@ -235,7 +282,11 @@ impl Cluster {
             Event::Tick => {}
             Event::Wake(i) => {
                 // Only the timer the component still wants fires; earlier ones were replaced.
-                if self.components.get(i).is_some_and(|s| s.wake == Some(self.now)) {
+                if self
+                    .components
+                    .get(i)
+                    .is_some_and(|s| s.wake == Some(self.now))
+                {
                     self.components[i].wake = None;
                     self.run_component(i);
                 }

@@ -2,6 +2,8 @@
 //! terminal: one command per line (`kubectl ...`, `sleep 30s`), `#` comments and `<<EOF`
 //! heredocs. It prints exactly what the in-page terminal shows.
 
+mod node;
+
 use std::collections::BTreeMap;
 
 use crate::kubectl::{self, args::split_words, Ctx};
@@ -193,6 +195,10 @@ impl Shell {
                 cluster.settle();
                 out
             }
+            "kubeplay" => match words.get(1).map(String::as_str) {
+                Some("node") => node::run(&mut self.cluster, &words[2..]),
+                _ => "error: unknown kubeplay command; try: kubeplay node list|add|stop|start|delete\n".to_string(),
+            },
             "sleep" => match words.get(1).and_then(|d| parse_duration(d)) {
                 Some(ms) if words.len() == 2 => {
                     self.cluster.advance(ms);
