@@ -52,12 +52,22 @@ pub struct Recorder {
 impl Recorder {
     /// The legacy recorder of a controller or kubelet.
     pub fn legacy(component: &str, host: &str) -> Recorder {
-        Recorder { component: component.into(), host: host.into(), new_api: false, instance: String::new() }
+        Recorder {
+            component: component.into(),
+            host: host.into(),
+            new_api: false,
+            instance: String::new(),
+        }
     }
 
     /// The events.k8s.io recorder (kube-scheduler).
     pub fn new_api(component: &str, instance: &str) -> Recorder {
-        Recorder { component: component.into(), host: String::new(), new_api: true, instance: instance.into() }
+        Recorder {
+            component: component.into(),
+            host: String::new(),
+            new_api: true,
+            instance: instance.into(),
+        }
     }
 }
 
@@ -77,14 +87,30 @@ pub fn object_reference(obj: &Object) -> ObjectReference {
 
 /// Records an event about `involved` at simulated time `now`. Errors from the API (for
 /// example a namespace being deleted) are ignored, as client-go's recorder drops them.
-pub fn record(api: &mut ApiServer, now: Millis, rec: &Recorder, involved: &Object, type_: EventType, reason: &str, action: &str, message: &str) {
+pub fn record(
+    api: &mut ApiServer,
+    now: Millis,
+    rec: &Recorder,
+    involved: &Object,
+    type_: EventType,
+    reason: &str,
+    action: &str,
+    message: &str,
+) {
     let reference = object_reference(involved);
-    let ns = if reference.namespace.is_empty() { "default".to_string() } else { reference.namespace.clone() };
+    let ns = if reference.namespace.is_empty() {
+        "default".to_string()
+    } else {
+        reference.namespace.clone()
+    };
     if let Some(existing) = find_repeat(api, &ns, now, rec, &reference, type_, reason, message) {
         let mut e = existing;
         if rec.new_api {
             let count = e.series.as_ref().map_or(1, |s| s.count) + 1;
-            e.series = Some(EventSeries { count, last_observed_time: Some(MicroTime(now)) });
+            e.series = Some(EventSeries {
+                count,
+                last_observed_time: Some(MicroTime(now)),
+            });
         } else {
             e.count += 1;
             e.last_timestamp = Some(Time(now / 1000 * 1000));
@@ -102,7 +128,11 @@ pub fn record(api: &mut ApiServer, now: Millis, rec: &Recorder, involved: &Objec
         nanos += 1;
     };
     let mut e = Event {
-        metadata: ObjectMeta { name, namespace: ns, ..Default::default() },
+        metadata: ObjectMeta {
+            name,
+            namespace: ns,
+            ..Default::default()
+        },
         involved_object: reference,
         reason: reason.into(),
         message: message.into(),
@@ -116,7 +146,10 @@ pub fn record(api: &mut ApiServer, now: Millis, rec: &Recorder, involved: &Objec
         e.reporting_instance = rec.instance.clone();
     } else {
         let t = Time(now / 1000 * 1000);
-        e.source = EventSource { component: rec.component.clone(), host: rec.host.clone() };
+        e.source = EventSource {
+            component: rec.component.clone(),
+            host: rec.host.clone(),
+        };
         e.first_timestamp = Some(t);
         e.last_timestamp = Some(t);
         e.count = 1;
@@ -129,20 +162,36 @@ pub fn record(api: &mut ApiServer, now: Millis, rec: &Recorder, involved: &Objec
 /// The event this one repeats: same object, type, reason, message and recorder, last
 /// seen within the window.
 #[allow(clippy::too_many_arguments)]
-fn find_repeat(api: &ApiServer, ns: &str, now: Millis, rec: &Recorder, reference: &ObjectReference, type_: EventType, reason: &str, message: &str) -> Option<Event> {
-    let fields = FieldSelector::parse(&format!("involvedObject.uid={}", reference.uid), Kind::Event).ok()?;
-    api.list(Kind::Event, Some(ns), &Selector::everything(), &fields).into_iter().rev().find_map(|o| match &*o {
-        Object::Event(e)
-            if e.reason == reason
-                && e.message == message
-                && e.type_ == type_.as_str()
-                && e.reporting_component == rec.component
-                && last_seen(e).is_some_and(|t| now - t <= DEDUP_WINDOW) =>
-        {
-            Some((**e).clone())
-        }
-        _ => None,
-    })
+fn find_repeat(
+    api: &ApiServer,
+    ns: &str,
+    now: Millis,
+    rec: &Recorder,
+    reference: &ObjectReference,
+    type_: EventType,
+    reason: &str,
+    message: &str,
+) -> Option<Event> {
+    let fields = FieldSelector::parse(
+        &format!("involvedObject.uid={}", reference.uid),
+        Kind::Event,
+    )
+    .ok()?;
+    api.list(Kind::Event, Some(ns), &Selector::everything(), &fields)
+        .into_iter()
+        .rev()
+        .find_map(|o| match &*o {
+            Object::Event(e)
+                if e.reason == reason
+                    && e.message == message
+                    && e.type_ == type_.as_str()
+                    && e.reporting_component == rec.component
+                    && last_seen(e).is_some_and(|t| now - t <= DEDUP_WINDOW) =>
+            {
+                Some((**e).clone())
+            }
+            _ => None,
+        })
 }
 
 /// When an event was last seen: series, lastTimestamp or eventTime.
@@ -161,7 +210,12 @@ mod tests {
 
     fn events(c: &Cluster) -> Vec<Event> {
         c.api
-            .list(Kind::Event, Some("default"), &Selector::everything(), &FieldSelector::everything())
+            .list(
+                Kind::Event,
+                Some("default"),
+                &Selector::everything(),
+                &FieldSelector::everything(),
+            )
             .iter()
             .filter_map(|o| match &**o {
                 Object::Event(e) => Some((**e).clone()),
@@ -176,16 +230,46 @@ mod tests {
         let svc = c.api.get(Kind::Service, "default", "kubernetes").unwrap();
         let rec = Recorder::legacy("kubelet", "node-1");
         let now = c.now();
-        record(&mut c.api, now, &rec, &svc, EventType::Warning, "BackOff", "", "Back-off restarting failed container");
-        record(&mut c.api, now + 10_000, &rec, &svc, EventType::Warning, "BackOff", "", "Back-off restarting failed container");
+        record(
+            &mut c.api,
+            now,
+            &rec,
+            &svc,
+            EventType::Warning,
+            "BackOff",
+            "",
+            "Back-off restarting failed container",
+        );
+        record(
+            &mut c.api,
+            now + 10_000,
+            &rec,
+            &svc,
+            EventType::Warning,
+            "BackOff",
+            "",
+            "Back-off restarting failed container",
+        );
         let ev = events(&c);
         assert_eq!(ev.len(), 1);
         assert_eq!(ev[0].count, 2);
         assert_eq!(ev[0].source.host, "node-1");
-        assert_eq!(ev[0].last_timestamp.unwrap().0 - ev[0].first_timestamp.unwrap().0, 10_000);
+        assert_eq!(
+            ev[0].last_timestamp.unwrap().0 - ev[0].first_timestamp.unwrap().0,
+            10_000
+        );
         assert!(ev[0].metadata.name.starts_with("kubernetes."));
         // After the window a new event object starts.
-        record(&mut c.api, now + DEDUP_WINDOW + 20_000, &rec, &svc, EventType::Warning, "BackOff", "", "Back-off restarting failed container");
+        record(
+            &mut c.api,
+            now + DEDUP_WINDOW + 20_000,
+            &rec,
+            &svc,
+            EventType::Warning,
+            "BackOff",
+            "",
+            "Back-off restarting failed container",
+        );
         assert_eq!(events(&c).len(), 2);
     }
 
@@ -195,14 +279,33 @@ mod tests {
         let svc = c.api.get(Kind::Service, "default", "kubernetes").unwrap();
         let rec = Recorder::new_api("default-scheduler", "default-scheduler-control-plane");
         let now = c.now();
-        record(&mut c.api, now, &rec, &svc, EventType::Warning, "FailedScheduling", "Scheduling", "0/4 nodes are available");
-        record(&mut c.api, now + 1_000, &rec, &svc, EventType::Warning, "FailedScheduling", "Scheduling", "0/4 nodes are available");
+        record(
+            &mut c.api,
+            now,
+            &rec,
+            &svc,
+            EventType::Warning,
+            "FailedScheduling",
+            "Scheduling",
+            "0/4 nodes are available",
+        );
+        record(
+            &mut c.api,
+            now + 1_000,
+            &rec,
+            &svc,
+            EventType::Warning,
+            "FailedScheduling",
+            "Scheduling",
+            "0/4 nodes are available",
+        );
         let ev = events(&c);
         assert_eq!(ev.len(), 1);
         assert_eq!(ev[0].series.as_ref().map(|s| s.count), Some(2));
         assert_eq!(ev[0].action, "Scheduling");
         assert_eq!(ev[0].first_timestamp, None);
-        let out = crate::shell::Shell::new(ClusterConfig::default()).exec("kubectl get events", None);
+        let out =
+            crate::shell::Shell::new(ClusterConfig::default()).exec("kubectl get events", None);
         assert_eq!(out, "No resources found in default namespace.\n");
     }
 }

@@ -350,17 +350,31 @@ impl ApiServer {
     /// The `pods/binding` subresource: assigns a pending pod to a node (what the scheduler
     /// calls). Sets `spec.nodeName` and the `PodScheduled=True` condition; refuses a pod
     /// that is already assigned or being deleted.
-    pub fn bind(&mut self, namespace: &str, name: &str, node: &str) -> Result<Arc<Object>, ApiError> {
+    pub fn bind(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        node: &str,
+    ) -> Result<Arc<Object>, ApiError> {
         let cur = self.get(Kind::Pod, namespace, name)?;
-        let Object::Pod(p) = &*cur else { return Err(ApiError::not_found(Kind::Pod, name)) };
+        let Object::Pod(p) = &*cur else {
+            return Err(ApiError::not_found(Kind::Pod, name));
+        };
         let conflict = |why: String| {
-            ApiError::new_conflict(format!("Operation cannot be fulfilled on pods/binding {name:?}: {why}"))
+            ApiError::new_conflict(format!(
+                "Operation cannot be fulfilled on pods/binding {name:?}: {why}"
+            ))
         };
         if p.metadata.deletion_timestamp.is_some() {
-            return Err(conflict(format!("pod {name} is being deleted, cannot be assigned to a host")));
+            return Err(conflict(format!(
+                "pod {name} is being deleted, cannot be assigned to a host"
+            )));
         }
         if !p.spec.node_name.is_empty() {
-            return Err(conflict(format!("pod {name} is already assigned to node {:?}", p.spec.node_name)));
+            return Err(conflict(format!(
+                "pod {name} is already assigned to node {:?}",
+                p.spec.node_name
+            )));
         }
         let mut p = (**p).clone();
         p.spec.node_name = node.to_string();
@@ -371,7 +385,11 @@ impl ApiServer {
             last_transition_time: Some(Time(self.now / 1000 * 1000)),
             ..Default::default()
         };
-        match status.conditions.iter_mut().find(|c| c.type_ == "PodScheduled") {
+        match status
+            .conditions
+            .iter_mut()
+            .find(|c| c.type_ == "PodScheduled")
+        {
             Some(c) => *c = cond,
             None => status.conditions.push(cond),
         }

@@ -446,9 +446,15 @@ fn binding_assigns_once() {
     let Object::Pod(p) = &*b else { unreachable!() };
     assert_eq!(p.spec.node_name, "node-2");
     let st = p.status.as_ref().unwrap();
-    assert!(st.conditions.iter().any(|c| c.type_ == "PodScheduled" && c.status == "True"));
+    assert!(st
+        .conditions
+        .iter()
+        .any(|c| c.type_ == "PodScheduled" && c.status == "True"));
     let e = c.api.bind("default", "p", "node-3").unwrap_err();
     assert_eq!(e.reason, Reason::Conflict);
     assert_eq!(e.message, "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"node-2\"");
-    assert_eq!(c.api.bind("default", "nope", "node-1").unwrap_err().reason, Reason::NotFound);
+    assert_eq!(
+        c.api.bind("default", "nope", "node-1").unwrap_err().reason,
+        Reason::NotFound
+    );
 }
