@@ -1,6 +1,8 @@
-//! `kubeplay bench`: creates N nodes and M pods through the API server (defaulting,
-//! validation, store, indexes and watch fan-out included) while a label-selected pod watch
-//! runs, and reports creates per second and peak memory.
+//! `kubeplay bench [apiserver]`: creates N nodes and M pods through the API server
+//! (defaulting, validation, store, indexes and watch fan-out included) while a
+//! label-selected pod watch runs, and reports creates per second and peak memory.
+//! `kubeplay bench scheduler`: N nodes over three zones and M pods with mixed requests
+//! and placement rules (`kubeplay_core::bench`), then times kube-scheduler placing them.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -137,6 +139,43 @@ pub fn run(nodes: usize, pods: usize) -> ExitCode {
         c.api.store.count(Kind::Pod),
         c.api.store.count(Kind::Node),
         c.api.revision()
+    );
+    match peak_rss_kib() {
+        Some(k) => println!("peak memory (VmHWM): {} MiB", k / 1024),
+        None => println!("peak memory: not available on this platform"),
+    }
+    ExitCode::SUCCESS
+}
+
+/// `kubeplay bench scheduler`.
+pub fn run_scheduler(nodes: usize, pods: usize) -> ExitCode {
+    let t0 = Instant::now();
+    let mut c = kubeplay_core::bench::scheduler_cluster(nodes);
+    let t_nodes = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    for i in 0..pods {
+        let Some(p) = kubeplay_core::bench::scheduler_pod(i) else {
+            eprintln!("bench: pod {i} does not decode");
+            return ExitCode::from(1);
+        };
+        if let Err(e) = c.api.create(p) {
+            eprintln!("bench: pod {i}: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    let t_create = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    c.settle();
+    let t_sched = t2.elapsed().as_secs_f64();
+    let scheduled = kubeplay_core::bench::scheduled_pods(&c);
+    println!("nodes: {nodes} registered in {t_nodes:.3} s");
+    println!(
+        "pods: {pods} created in {t_create:.3} s ({:.0} creates/s)",
+        pods as f64 / t_create.max(1e-9)
+    );
+    println!(
+        "scheduling: {scheduled} of {pods} pods bound in {t_sched:.3} s ({:.0} pods/s)",
+        scheduled as f64 / t_sched.max(1e-9)
     );
     match peak_rss_kib() {
         Some(k) => println!("peak memory (VmHWM): {} MiB", k / 1024),

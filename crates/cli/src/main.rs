@@ -13,7 +13,8 @@ use kubeplay_core::sim::ClusterConfig;
 const USAGE: &str = "Usage:
   kubeplay run SCRIPT|- [--workers N] [--seed S]   run a session script and print its transcript
   kubeplay shell [--workers N] [--seed S]          an interactive session
-  kubeplay bench [--nodes N] [--pods N]            create nodes and pods through the API server and report the rate
+  kubeplay bench [apiserver|scheduler] [--nodes N] [--pods N]
+                                                  API server creates/s, or kube-scheduler pods/s
 ";
 
 /// `-f` paths read from the disk, relative to the script's folder.
@@ -111,7 +112,14 @@ fn main() -> ExitCode {
     match cmd.as_str() {
         "run" => run(opts),
         "shell" => shell(opts),
-        "bench" => bench::run(opts.nodes, opts.pods),
+        "bench" => match opts.positionals.first().map(String::as_str) {
+            None | Some("apiserver") => bench::run(opts.nodes, opts.pods),
+            Some("scheduler") => bench::run_scheduler(opts.nodes, opts.pods),
+            Some(other) => {
+                eprint!("kubeplay bench: unknown benchmark {other:?}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         _ => {
             eprint!("kubeplay: unknown command {cmd:?}\n{USAGE}");
             ExitCode::from(2)

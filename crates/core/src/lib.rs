@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod apiserver;
+pub mod bench;
 pub mod controllers;
 pub mod events;
 pub mod kubectl;
