@@ -10,5 +10,6 @@ pub mod controllers;
 pub mod events;
 pub mod kubectl;
 pub mod kubelet;
+pub mod scheduler;
 pub mod shell;
 pub mod sim;

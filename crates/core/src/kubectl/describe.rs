@@ -459,6 +459,9 @@ Containers:
       POD_NAME:  web (v1:metadata.name)
     Mounts:
       /cache from cache (rw)
+Conditions:
+  Type           Status
+  PodScheduled   False 
 Volumes:
   cache:
     Type:        EmptyDir (a temporary directory that shares a pod's lifetime)
@@ -468,7 +471,10 @@ QoS Class:       BestEffort
 Node-Selectors:  disktype=ssd
 Tolerations:     node.kubernetes.io/not-ready:NoExecute op=Exists for 300s
                  node.kubernetes.io/unreachable:NoExecute op=Exists for 300s
-Events:          <none>
+Events:
+  Type     Reason            Age   From               Message
+  ----     ------            ----  ----               -------
+  Warning  FailedScheduling  0s    default-scheduler  0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling..
 ";
         assert_eq!(got, want, "\n{got}");
     }

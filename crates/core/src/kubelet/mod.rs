@@ -1,14 +1,17 @@
 //! The kubelet, one per node. Today it does what a kubelet does for its node object:
 //! registers the Node through the API on start, renews its Lease in `kube-node-lease`
 //! every 10 s (duration 40 s), and reports node status (condition heartbeats) every
-//! 5 minutes when nothing changed, as upstream's `nodeStatusReportFrequency`. Running
-//! pods (sandboxes, containers, probes) arrives with the kubelet issue.
+//! 5 minutes when nothing changed, as upstream's `nodeStatusReportFrequency`. Of pods it
+//! does one thing so far: a pod bound to its node that is being deleted has no
+//! containers to stop yet, so the kubelet finishes the deletion at once. Running pods
+//! (sandboxes, containers, probes, grace periods) arrives with the kubelet issue.
 
 use crate::api::coordination_v1::{Lease, LeaseSpec};
 use crate::api::meta::{MicroTime, OwnerReference, Time};
 use crate::api::{Kind, Object, ObjectMeta, Resource};
 use crate::apiserver::bootstrap::{node_object, NodeShape};
-use crate::apiserver::ApiServer;
+use crate::apiserver::store::{WatchFilter, WatchId};
+use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::sim::{Component, ComponentCtx, Millis};
 
 /// The namespace of node heartbeats.
@@ -35,7 +38,11 @@ pub struct Kubelet {
     shape: NodeShape,
     registered: bool,
     next_status_report: Millis,
+    /// When the Lease is renewed next.
+    next_renew: Millis,
     power: Power,
+    /// Pods bound to this node (`spec.nodeName=<node>`).
+    pods: Option<WatchId>,
 }
 
 impl Kubelet {
@@ -44,7 +51,9 @@ impl Kubelet {
             shape,
             registered: false,
             next_status_report: 0,
+            next_renew: 0,
             power: Power::Running,
+            pods: None,
         }
     }
 
@@ -67,8 +76,9 @@ impl Kubelet {
             return;
         }
         if power == Power::Running && self.power != Power::Running {
-            // Back up: report Ready again straight away.
+            // Back up: renew and report Ready again straight away.
             self.next_status_report = 0;
+            self.next_renew = 0;
         }
         self.power = power;
     }
@@ -165,19 +175,63 @@ impl Kubelet {
     }
 }
 
+impl Kubelet {
+    /// Finishes the deletion of pods bound here that are being deleted (no containers
+    /// run yet, so there is nothing to wait for).
+    fn sync_pods(&mut self, ctx: &mut ComponentCtx) {
+        let Some(w) = self.pods else { return };
+        for ev in ctx.api.poll(w) {
+            let Object::Pod(p) = &*ev.object else {
+                continue;
+            };
+            if ev.type_ != crate::apiserver::store::EventType::Deleted
+                && p.metadata.deletion_timestamp.is_some()
+            {
+                let now_opts = DeleteOptions {
+                    grace_period_seconds: Some(0),
+                    ..Default::default()
+                };
+                let _ = ctx.api.delete(
+                    Kind::Pod,
+                    &p.metadata.namespace,
+                    &p.metadata.name,
+                    &now_opts,
+                );
+            }
+        }
+    }
+}
+
 impl Component for Kubelet {
     fn name(&self) -> String {
         format!("kubelet/{}", self.shape.name)
     }
 
     fn start(&mut self, ctx: &mut ComponentCtx) {
+        let on_node = crate::api::fields::FieldSelector::parse(
+            &format!("spec.nodeName={}", self.shape.name),
+            Kind::Pod,
+        );
+        if let Ok(fields) = on_node {
+            self.pods = ctx
+                .api
+                .watch(
+                    WatchFilter {
+                        fields,
+                        ..WatchFilter::all(Kind::Pod)
+                    },
+                    None,
+                )
+                .ok();
+        }
         self.register(ctx);
         self.renew_lease(ctx);
-        ctx.wake_after(LEASE_RENEW_INTERVAL);
+        self.next_renew = ctx.now + LEASE_RENEW_INTERVAL;
+        ctx.wake_at(self.next_renew);
     }
 
-    fn has_work(&self, _api: &ApiServer) -> bool {
-        false
+    fn has_work(&self, api: &ApiServer) -> bool {
+        self.power == Power::Running && self.pods.is_some_and(|w| api.store.pending(w) > 0)
     }
 
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
@@ -196,11 +250,16 @@ impl Component for Kubelet {
         if !self.registered {
             self.register(ctx);
         }
-        self.renew_lease(ctx);
-        if ctx.now >= self.next_status_report {
-            self.report_status(ctx);
+        self.sync_pods(ctx);
+        // Runs for pod events come between lease renewals; those keep their own beat.
+        if ctx.now >= self.next_renew {
+            self.renew_lease(ctx);
+            self.next_renew = ctx.now + LEASE_RENEW_INTERVAL;
+            if ctx.now >= self.next_status_report {
+                self.report_status(ctx);
+            }
         }
-        ctx.wake_after(LEASE_RENEW_INTERVAL);
+        ctx.wake_at(self.next_renew);
     }
 }
 

@@ -159,6 +159,7 @@ impl Cluster {
         c.add_component(Box::new(
             crate::controllers::taint_eviction::TaintEvictionController::new(),
         ));
+        c.add_component(Box::new(crate::scheduler::component::KubeScheduler::new()));
         c.settle();
         c
     }

@@ -1,0 +1,875 @@
+//! The scheduling framework (upstream `framework/interface.go`, `framework/runtime`,
+//! `framework/types.go`): [`Status`] and its [`Code`]s, [`CycleState`], the
+//! extension-point traits in upstream's small-trait style ([`PreFilterPlugin`] with its
+//! AddPod/RemovePod extensions, [`FilterPlugin`], [`PostFilterPlugin`],
+//! [`PreScorePlugin`], [`ScorePlugin`] with NormalizeScore), the [`Framework`] that runs
+//! a profile's plugins in order, the default profile with upstream's score weights, and
+//! the `FitError` message (`0/4 nodes are available: ...`).
+
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::cache::Cache;
+use super::plugins;
+use super::types::{NodeInfo, PodInfo};
+use super::FxMap;
+use crate::api::labels::Selector;
+use crate::sim::Rng;
+
+/// `framework.MaxNodeScore`.
+pub const MAX_NODE_SCORE: i64 = 100;
+/// `framework.MinNodeScore`.
+pub const MIN_NODE_SCORE: i64 = 0;
+
+/// Upstream status codes (Wait and Pending are not used by in-tree default plugins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    Success,
+    Error,
+    Unschedulable,
+    UnschedulableAndUnresolvable,
+    Skip,
+}
+
+impl Code {
+    /// Upstream's code names (`Unschedulable`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Success => "Success",
+            Code::Error => "Error",
+            Code::Unschedulable => "Unschedulable",
+            Code::UnschedulableAndUnresolvable => "UnschedulableAndUnresolvable",
+            Code::Skip => "Skip",
+        }
+    }
+}
+
+/// The result of running a plugin: a code, reasons, and the plugin that produced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub code: Code,
+    pub reasons: Vec<String>,
+    /// The plugin that failed (set by the framework), empty otherwise.
+    pub plugin: &'static str,
+}
+
+impl Default for Status {
+    fn default() -> Status {
+        Status::success()
+    }
+}
+
+impl Status {
+    /// Success (upstream's nil status).
+    pub fn success() -> Status {
+        Status {
+            code: Code::Success,
+            reasons: Vec::new(),
+            plugin: "",
+        }
+    }
+    /// Skip.
+    pub fn skip() -> Status {
+        Status {
+            code: Code::Skip,
+            reasons: Vec::new(),
+            plugin: "",
+        }
+    }
+    /// A status with one reason.
+    pub fn new(code: Code, reason: impl Into<String>) -> Status {
+        Status {
+            code,
+            reasons: vec![reason.into()],
+            plugin: "",
+        }
+    }
+    /// A status with several reasons.
+    pub fn with_reasons(code: Code, reasons: Vec<String>) -> Status {
+        Status {
+            code,
+            reasons,
+            plugin: "",
+        }
+    }
+    /// An internal error.
+    pub fn error(msg: impl Into<String>) -> Status {
+        Status::new(Code::Error, msg)
+    }
+    /// Sets the failing plugin.
+    pub fn with_plugin(mut self, plugin: &'static str) -> Status {
+        self.plugin = plugin;
+        self
+    }
+    pub fn is_success(&self) -> bool {
+        self.code == Code::Success
+    }
+    pub fn is_skip(&self) -> bool {
+        self.code == Code::Skip
+    }
+    /// Unschedulable or UnschedulableAndUnresolvable.
+    pub fn is_rejected(&self) -> bool {
+        matches!(
+            self.code,
+            Code::Unschedulable | Code::UnschedulableAndUnresolvable
+        )
+    }
+    /// Upstream `Status.Message`: the reasons joined by `, `.
+    pub fn message(&self) -> String {
+        self.reasons.join(", ")
+    }
+}
+
+/// Plugin state for one cycle (upstream `StateData`): anything `Clone`.
+pub trait StateData: Any {
+    fn clone_box(&self) -> Box<dyn StateData>;
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any + Clone> StateData for T {
+    fn clone_box(&self) -> Box<dyn StateData> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// Upstream `CycleState`: per-cycle plugin data keyed by type, plus the plugins whose
+/// PreFilter/PreScore returned Skip.
+#[derive(Default)]
+pub struct CycleState {
+    data: Vec<(TypeId, Box<dyn StateData>)>,
+    pub skip_filter_plugins: BTreeSet<&'static str>,
+    pub skip_score_plugins: BTreeSet<&'static str>,
+}
+
+impl Clone for CycleState {
+    fn clone(&self) -> CycleState {
+        CycleState {
+            data: self
+                .data
+                .iter()
+                .map(|(t, d)| (*t, d.as_ref().clone_box()))
+                .collect(),
+            skip_filter_plugins: self.skip_filter_plugins.clone(),
+            skip_score_plugins: self.skip_score_plugins.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CycleState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CycleState")
+            .field("entries", &self.data.len())
+            .field("skip_filter_plugins", &self.skip_filter_plugins)
+            .field("skip_score_plugins", &self.skip_score_plugins)
+            .finish()
+    }
+}
+
+impl CycleState {
+    /// Stores a value (replacing one of the same type).
+    pub fn write<T: Any + Clone>(&mut self, v: T) {
+        let id = TypeId::of::<T>();
+        if let Some(e) = self.data.iter_mut().find(|(t, _)| *t == id) {
+            e.1 = Box::new(v);
+        } else {
+            self.data.push((id, Box::new(v)));
+        }
+    }
+    /// Reads a value by type.
+    pub fn read<T: Any>(&self) -> Option<&T> {
+        let id = TypeId::of::<T>();
+        self.data
+            .iter()
+            .find(|(t, _)| *t == id)
+            .and_then(|(_, d)| d.as_ref().as_any().downcast_ref::<T>())
+    }
+    /// Reads a value mutably by type.
+    pub fn read_mut<T: Any>(&mut self) -> Option<&mut T> {
+        let id = TypeId::of::<T>();
+        self.data
+            .iter_mut()
+            .find(|(t, _)| *t == id)
+            .and_then(|(_, d)| d.as_mut().as_any_mut().downcast_mut::<T>())
+    }
+}
+
+/// What plugins may read besides the pod and node (upstream `framework.Handle`).
+#[derive(Clone, Copy)]
+pub struct Handle<'a> {
+    /// The cache (the cycle's snapshot).
+    pub cache: &'a Cache,
+    /// The selector of the Services/RCs/RSs/StatefulSets selecting the pod, for
+    /// PodTopologySpread's system default constraints (computed by the caller).
+    pub default_spread_selector: Option<&'a Selector>,
+}
+
+/// Every plugin has a name.
+pub trait Plugin {
+    fn name(&self) -> &'static str;
+}
+
+/// Node names a PreFilter narrows the search to (`None`: all nodes).
+pub type PreFilterResult = Option<BTreeSet<String>>;
+
+/// Upstream `PreFilterPlugin` with `PreFilterExtensions` (AddPod/RemovePod, used by
+/// preemption to update the state when pods are removed from or added to a node).
+pub trait PreFilterPlugin: Plugin {
+    fn pre_filter(
+        &self,
+        h: &Handle<'_>,
+        state: &mut CycleState,
+        pod: &PodInfo,
+    ) -> (PreFilterResult, Status);
+    fn add_pod(
+        &self,
+        _h: &Handle<'_>,
+        _state: &mut CycleState,
+        _pod: &PodInfo,
+        _to_add: &PodInfo,
+        _node: &NodeInfo,
+    ) -> Status {
+        Status::success()
+    }
+    fn remove_pod(
+        &self,
+        _h: &Handle<'_>,
+        _state: &mut CycleState,
+        _pod: &PodInfo,
+        _to_remove: &PodInfo,
+        _node: &NodeInfo,
+    ) -> Status {
+        Status::success()
+    }
+}
+
+/// Upstream `FilterPlugin`.
+pub trait FilterPlugin: Plugin {
+    fn filter(&self, h: &Handle<'_>, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status;
+}
+
+/// Upstream `PostFilterResult`: the node to nominate (`Some("")` clears the pod's
+/// nominatedNodeName) and the victims to delete.
+#[derive(Clone, Debug, Default)]
+pub struct PostFilterResult {
+    pub nominated_node_name: Option<String>,
+    pub victims: Vec<Arc<PodInfo>>,
+}
+
+/// Upstream `PostFilterPlugin` (gets the framework to re-run filters).
+pub trait PostFilterPlugin: Plugin {
+    #[allow(clippy::too_many_arguments)]
+    fn post_filter(
+        &self,
+        h: &Handle<'_>,
+        fwk: &Framework,
+        state: &CycleState,
+        pod: &PodInfo,
+        statuses: &NodeToStatus,
+        rng: &mut Rng,
+    ) -> (Option<PostFilterResult>, Status);
+}
+
+/// Upstream `PreScorePlugin`.
+pub trait PreScorePlugin: Plugin {
+    fn pre_score(
+        &self,
+        h: &Handle<'_>,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+    ) -> Status;
+}
+
+/// A node's score from one plugin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeScore {
+    pub name: Arc<str>,
+    pub score: i64,
+}
+
+/// Upstream `ScorePlugin` with `ScoreExtensions.NormalizeScore`.
+pub trait ScorePlugin: Plugin {
+    fn score(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Result<i64, Status>;
+    /// Whether the plugin normalizes its scores.
+    fn has_normalize(&self) -> bool {
+        false
+    }
+    fn normalize_score(
+        &self,
+        _h: &Handle<'_>,
+        _state: &CycleState,
+        _pod: &PodInfo,
+        _scores: &mut [NodeScore],
+    ) -> Status {
+        Status::success()
+    }
+}
+
+/// Upstream `helper.DefaultNormalizeScore`: scale to `[0, max]` by the highest score,
+/// optionally reversed.
+pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [NodeScore]) {
+    let max_count = scores.iter().map(|s| s.score).max().unwrap_or(0).max(0);
+    if max_count == 0 {
+        if reverse {
+            for s in scores.iter_mut() {
+                s.score = max_priority;
+            }
+        }
+        return;
+    }
+    for s in scores.iter_mut() {
+        let mut score = max_priority * s.score / max_count;
+        if reverse {
+            score = max_priority - score;
+        }
+        s.score = score;
+    }
+}
+
+/// Per-node statuses of a failed cycle (upstream `NodeToStatus`), with the status of
+/// nodes not in the map (`absent`).
+#[derive(Clone, Debug)]
+pub struct NodeToStatus {
+    pub statuses: FxMap<Arc<str>, Status>,
+    pub absent: Status,
+}
+
+impl Default for NodeToStatus {
+    fn default() -> NodeToStatus {
+        NodeToStatus {
+            statuses: FxMap::default(),
+            absent: Status::with_reasons(Code::UnschedulableAndUnresolvable, Vec::new()),
+        }
+    }
+}
+
+impl NodeToStatus {
+    /// The status of a node (the absent status when not recorded).
+    pub fn get(&self, name: &str) -> &Status {
+        self.statuses.get(name).unwrap_or(&self.absent)
+    }
+    pub fn len(&self) -> usize {
+        self.statuses.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.statuses.is_empty()
+    }
+}
+
+/// Upstream `Diagnosis`.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnosis {
+    pub node_to_status: NodeToStatus,
+    pub unschedulable_plugins: BTreeSet<&'static str>,
+    pub pre_filter_msg: String,
+    pub post_filter_msg: String,
+}
+
+/// Upstream `FitError.Error()`: `0/N nodes are available: ` then the PreFilter message,
+/// or the reasons counted over nodes (absent nodes get the absent status's reasons)
+/// as `COUNT REASON` sorted as strings; then the PostFilter message. Each part ends with
+/// a `.`.
+pub fn fit_error_message(num_all_nodes: usize, d: &Diagnosis) -> String {
+    let mut msg = format!("0/{num_all_nodes} nodes are available:");
+    if !d.pre_filter_msg.is_empty() {
+        msg.push_str(&format!(" {}.", d.pre_filter_msg));
+    } else {
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for st in d.node_to_status.statuses.values() {
+            for r in &st.reasons {
+                *reasons.entry(r.as_str()).or_default() += 1;
+            }
+        }
+        let n = d.node_to_status.len();
+        if n < num_all_nodes {
+            for r in &d.node_to_status.absent.reasons {
+                *reasons.entry(r.as_str()).or_default() += num_all_nodes - n;
+            }
+        }
+        let mut parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
+        parts.sort();
+        if !parts.is_empty() {
+            msg.push_str(&format!(" {}.", parts.join(", ")));
+        }
+    }
+    if !d.post_filter_msg.is_empty() {
+        msg.push_str(&format!(" {}.", d.post_filter_msg));
+    }
+    msg
+}
+
+/// One feasible node's scores: `(plugin, raw, normalized, weighted)` and the total.
+#[derive(Clone, Debug, Default)]
+pub struct NodePluginScores {
+    pub name: Arc<str>,
+    pub scores: Vec<(&'static str, i64, i64, i64)>,
+    pub total: i64,
+}
+
+/// A profile: the plugins of every extension point, in order, and the score weights.
+#[derive(Clone)]
+pub struct Framework {
+    pub pre_filter: Vec<Arc<dyn PreFilterPlugin>>,
+    pub filter: Vec<Arc<dyn FilterPlugin>>,
+    pub post_filter: Vec<Arc<dyn PostFilterPlugin>>,
+    pub pre_score: Vec<Arc<dyn PreScorePlugin>>,
+    pub score: Vec<(Arc<dyn ScorePlugin>, i64)>,
+}
+
+impl Default for Framework {
+    fn default() -> Framework {
+        Framework::default_profile()
+    }
+}
+
+impl Framework {
+    /// The default profile of kube-scheduler v1.33 (`getDefaultPlugins`): in order
+    /// NodeUnschedulable, NodeName, TaintToleration (score weight 3), NodeAffinity (2),
+    /// NodePorts, NodeResourcesFit (LeastAllocated, 1), VolumeRestrictions,
+    /// VolumeBinding, PodTopologySpread (2), InterPodAffinity (2), DefaultPreemption,
+    /// NodeResourcesBalancedAllocation (1), ImageLocality (1). PrioritySort (the queue)
+    /// and DefaultBinder (binding) belong to the calling component.
+    pub fn default_profile() -> Framework {
+        use plugins::*;
+        let unsched = Arc::new(node_unschedulable::NodeUnschedulable);
+        let node_name = Arc::new(node_name::NodeName);
+        let taint = Arc::new(taint_toleration::TaintToleration);
+        let affinity = Arc::new(node_affinity::NodeAffinity);
+        let ports = Arc::new(node_ports::NodePorts);
+        let fit = Arc::new(node_resources_fit::NodeResourcesFit);
+        let vol_restr = Arc::new(volume::VolumeRestrictions);
+        let vol_bind = Arc::new(volume::VolumeBinding);
+        let spread = Arc::new(pod_topology_spread::PodTopologySpread);
+        let ipa = Arc::new(inter_pod_affinity::InterPodAffinity);
+        let preempt = Arc::new(default_preemption::DefaultPreemption);
+        let balanced = Arc::new(balanced_allocation::BalancedAllocation);
+        let image = Arc::new(image_locality::ImageLocality);
+        Framework {
+            pre_filter: vec![
+                affinity.clone(),
+                ports.clone(),
+                fit.clone(),
+                vol_restr.clone(),
+                vol_bind.clone(),
+                spread.clone(),
+                ipa.clone(),
+            ],
+            filter: vec![
+                unsched,
+                node_name,
+                taint.clone(),
+                affinity.clone(),
+                ports,
+                fit.clone(),
+                vol_restr,
+                vol_bind,
+                spread.clone(),
+                ipa.clone(),
+            ],
+            post_filter: vec![preempt],
+            pre_score: vec![
+                taint.clone(),
+                affinity.clone(),
+                fit.clone(),
+                spread.clone(),
+                ipa.clone(),
+                balanced.clone(),
+            ],
+            score: vec![
+                (taint, 3),
+                (affinity, 2),
+                (fit, 1),
+                (spread, 2),
+                (ipa, 2),
+                (balanced, 1),
+                (image, 1),
+            ],
+        }
+    }
+
+    /// Upstream `RunPreFilterPlugins`: stops at the first rejection; Skip marks the
+    /// plugin's Filter as skipped; node sets are intersected. Returns the merged result,
+    /// the status and the plugins that narrowed the node set.
+    pub fn run_pre_filter_plugins(
+        &self,
+        h: &Handle<'_>,
+        state: &mut CycleState,
+        pod: &PodInfo,
+    ) -> (PreFilterResult, Status, Vec<&'static str>) {
+        let mut result: PreFilterResult = None;
+        let mut plugins_with_nodes: Vec<&'static str> = Vec::new();
+        for pl in &self.pre_filter {
+            let (r, s) = pl.pre_filter(h, state, pod);
+            if s.is_skip() {
+                state.skip_filter_plugins.insert(pl.name());
+                continue;
+            }
+            if !s.is_success() {
+                let s = if s.is_rejected() {
+                    s.with_plugin(pl.name())
+                } else {
+                    Status::error(format!(
+                        "running PreFilter plugin {:?}: {}",
+                        pl.name(),
+                        s.message()
+                    ))
+                    .with_plugin(pl.name())
+                };
+                return (None, s, plugins_with_nodes);
+            }
+            if let Some(names) = r {
+                plugins_with_nodes.push(pl.name());
+                result = Some(match result {
+                    None => names,
+                    Some(prev) => prev.intersection(&names).cloned().collect(),
+                });
+            }
+            if result.as_ref().is_some_and(|r| r.is_empty()) {
+                let msg = if plugins_with_nodes.len() == 1 {
+                    format!("node(s) didn't satisfy plugin {}", plugins_with_nodes[0])
+                } else {
+                    format!(
+                        "node(s) didn't satisfy plugin(s) [{}] simultaneously",
+                        plugins_with_nodes.join(" ")
+                    )
+                };
+                return (
+                    result,
+                    Status::new(Code::UnschedulableAndUnresolvable, msg),
+                    plugins_with_nodes,
+                );
+            }
+        }
+        (result, Status::success(), plugins_with_nodes)
+    }
+
+    /// Upstream `RunFilterPlugins`: the first non-success status, with its plugin.
+    pub fn run_filter_plugins(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for pl in &self.filter {
+            if !state.skip_filter_plugins.is_empty()
+                && state.skip_filter_plugins.contains(pl.name())
+            {
+                continue;
+            }
+            let s = pl.filter(h, state, pod, node);
+            if !s.is_success() {
+                let s = if s.is_rejected() {
+                    s
+                } else {
+                    Status::error(format!(
+                        "running {:?} filter plugin: {}",
+                        pl.name(),
+                        s.message()
+                    ))
+                };
+                return s.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// Upstream `RunPreFilterExtensionAddPod`.
+    pub fn run_pre_filter_extension_add_pod(
+        &self,
+        h: &Handle<'_>,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_add: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for pl in &self.pre_filter {
+            if state.skip_filter_plugins.contains(pl.name()) {
+                continue;
+            }
+            let s = pl.add_pod(h, state, pod, to_add, node);
+            if !s.is_success() {
+                return s.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// Upstream `RunPreFilterExtensionRemovePod`.
+    pub fn run_pre_filter_extension_remove_pod(
+        &self,
+        h: &Handle<'_>,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_remove: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for pl in &self.pre_filter {
+            if state.skip_filter_plugins.contains(pl.name()) {
+                continue;
+            }
+            let s = pl.remove_pod(h, state, pod, to_remove, node);
+            if !s.is_success() {
+                return s.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// Upstream `RunPostFilterPlugins`: the first success or unresolvable status wins;
+    /// otherwise the reasons of all plugins, Unschedulable.
+    pub fn run_post_filter_plugins(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        statuses: &NodeToStatus,
+        rng: &mut Rng,
+    ) -> (Option<PostFilterResult>, Status) {
+        let mut result = None;
+        let mut reasons = Vec::new();
+        let mut rejector = "";
+        for pl in &self.post_filter {
+            let (r, s) = pl.post_filter(h, self, state, pod, statuses, rng);
+            if s.is_success() {
+                return (r, s);
+            } else if s.code == Code::UnschedulableAndUnresolvable {
+                return (r, s.with_plugin(pl.name()));
+            } else if !s.is_rejected() {
+                return (None, Status::error(s.message()).with_plugin(pl.name()));
+            } else if r.is_some() {
+                result = r;
+            }
+            reasons.extend(s.reasons.iter().cloned());
+            if rejector.is_empty() {
+                rejector = pl.name();
+            }
+        }
+        (
+            result,
+            Status::with_reasons(Code::Unschedulable, reasons).with_plugin(rejector),
+        )
+    }
+
+    /// Upstream `RunPreScorePlugins`: Skip marks the plugin's Score as skipped.
+    pub fn run_pre_score_plugins(
+        &self,
+        h: &Handle<'_>,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+    ) -> Status {
+        for pl in &self.pre_score {
+            let s = pl.pre_score(h, state, pod, nodes);
+            if s.is_skip() {
+                state.skip_score_plugins.insert(pl.name());
+                continue;
+            }
+            if !s.is_success() {
+                return Status::error(format!(
+                    "running PreScore plugin {:?}: {}",
+                    pl.name(),
+                    s.message()
+                ))
+                .with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// Upstream `RunScorePlugins`: Score for every node, NormalizeScore, weights.
+    pub fn run_score_plugins(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+    ) -> Result<Vec<NodePluginScores>, Status> {
+        let mut out: Vec<NodePluginScores> = nodes
+            .iter()
+            .map(|n| NodePluginScores {
+                name: n.name.clone(),
+                scores: Vec::new(),
+                total: 0,
+            })
+            .collect();
+        for (pl, weight) in &self.score {
+            if state.skip_score_plugins.contains(pl.name()) {
+                continue;
+            }
+            let mut scores: Vec<NodeScore> = Vec::with_capacity(nodes.len());
+            for n in nodes {
+                match pl.score(h, state, pod, n) {
+                    Ok(s) => scores.push(NodeScore {
+                        name: n.name.clone(),
+                        score: s,
+                    }),
+                    Err(st) => {
+                        return Err(Status::error(format!(
+                            "plugin {:?} failed with: {}",
+                            pl.name(),
+                            st.message()
+                        ))
+                        .with_plugin(pl.name()))
+                    }
+                }
+            }
+            let raw: Vec<i64> = scores.iter().map(|s| s.score).collect();
+            if pl.has_normalize() {
+                let st = pl.normalize_score(h, state, pod, &mut scores);
+                if !st.is_success() {
+                    return Err(st.with_plugin(pl.name()));
+                }
+            }
+            for (i, s) in scores.iter().enumerate() {
+                if s.score > MAX_NODE_SCORE || s.score < MIN_NODE_SCORE {
+                    return Err(Status::error(format!(
+                        "plugin {:?} returns an invalid score {}, it should in the range of [{}, {}] after normalizing",
+                        pl.name(),
+                        s.score,
+                        MIN_NODE_SCORE,
+                        MAX_NODE_SCORE
+                    ))
+                    .with_plugin(pl.name()));
+                }
+                if let Some(o) = out.get_mut(i) {
+                    let w = s.score * weight;
+                    o.scores
+                        .push((pl.name(), raw.get(i).copied().unwrap_or(0), s.score, w));
+                    o.total += w;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(code: Code, r: &str) -> Status {
+        Status::new(code, r)
+    }
+
+    #[test]
+    fn fit_error_counts_and_sorts_reasons() {
+        let mut d = Diagnosis::default();
+        d.node_to_status.statuses.insert(
+            Arc::from("cp"),
+            st(
+                Code::UnschedulableAndUnresolvable,
+                "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
+            ),
+        );
+        for n in ["w1", "w2", "w3"] {
+            d.node_to_status
+                .statuses
+                .insert(Arc::from(n), st(Code::Unschedulable, "Insufficient cpu"));
+        }
+        assert_eq!(
+            fit_error_message(4, &d),
+            "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu."
+        );
+        d.post_filter_msg = "preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.".into();
+        assert_eq!(
+            fit_error_message(4, &d),
+            "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.."
+        );
+    }
+
+    #[test]
+    fn fit_error_multiple_reasons_per_node_and_string_sort() {
+        let mut d = Diagnosis::default();
+        for i in 0..10 {
+            d.node_to_status.statuses.insert(
+                Arc::from(format!("n{i}").as_str()),
+                Status::with_reasons(
+                    Code::Unschedulable,
+                    vec!["Insufficient cpu".into(), "Insufficient memory".into()],
+                ),
+            );
+        }
+        d.node_to_status.statuses.insert(
+            Arc::from("x"),
+            st(Code::Unschedulable, "node(s) were unschedulable"),
+        );
+        d.node_to_status.statuses.insert(
+            Arc::from("y"),
+            st(Code::Unschedulable, "node(s) were unschedulable"),
+        );
+        // Sorted as strings: "10 ..." before "2 ...".
+        assert_eq!(
+            fit_error_message(12, &d),
+            "0/12 nodes are available: 10 Insufficient cpu, 10 Insufficient memory, 2 node(s) were unschedulable."
+        );
+    }
+
+    #[test]
+    fn fit_error_prefilter_message_and_absent_nodes() {
+        let mut d = Diagnosis::default();
+        d.pre_filter_msg = "pod affinity terms conflict".into();
+        assert_eq!(
+            fit_error_message(3, &d),
+            "0/3 nodes are available: pod affinity terms conflict."
+        );
+        let mut d = Diagnosis::default();
+        d.node_to_status.absent = st(
+            Code::UnschedulableAndUnresolvable,
+            "Preemption is not helpful for scheduling",
+        );
+        assert_eq!(
+            fit_error_message(2, &d),
+            "0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn default_normalize() {
+        let mut s = vec![
+            NodeScore {
+                name: Arc::from("a"),
+                score: 0,
+            },
+            NodeScore {
+                name: Arc::from("b"),
+                score: 2,
+            },
+            NodeScore {
+                name: Arc::from("c"),
+                score: 4,
+            },
+        ];
+        default_normalize_score(100, true, &mut s);
+        assert_eq!(
+            s.iter().map(|x| x.score).collect::<Vec<_>>(),
+            vec![100, 50, 0]
+        );
+    }
+
+    #[test]
+    fn cycle_state_clone_is_deep() {
+        let mut cs = CycleState::default();
+        cs.write(5i64);
+        let mut c2 = cs.clone();
+        if let Some(v) = c2.read_mut::<i64>() {
+            *v = 7;
+        }
+        assert_eq!(cs.read::<i64>(), Some(&5));
+        assert_eq!(c2.read::<i64>(), Some(&7));
+    }
+}

@@ -1,0 +1,735 @@
+//! One scheduling cycle, as upstream `schedule_one.go`: PreFilter, the nominated node
+//! first, Filter over an adaptive sample of nodes (`numFeasibleNodesToFind`, starting
+//! where the previous cycle stopped), PreScore/Score/NormalizeScore with the profile's
+//! weights, `selectHost` (highest total, ties broken by reservoir sampling with the
+//! seeded [`Rng`]), and on failure PostFilter (DefaultPreemption) and the `FitError`
+//! message. Every cycle returns a [`Record`] for the UI's "why" panel.
+//!
+//! The caller (the scheduler component) only passes pods this scheduler owns: pods
+//! with `spec.nodeName` set or a `spec.schedulerName` other than `default-scheduler`
+//! must be filtered out before calling [`schedule_pod`]. After `Decision::Scheduled`
+//! the caller assumes the pod in the cache ([`Cache::assume_pod`]) and binds it; after
+//! `Decision::Unschedulable` it records the FailedScheduling event with `message`,
+//! sets or clears `status.nominatedNodeName` as told and deletes the victims.
+//!
+//! Per-pod cost: PreFilter is O(pods its selectors can match) through the cache's label
+//! and term indexes (plus one pass over the node list for pods with DoNotSchedule
+//! topology spread constraints); Filter and Score are O(1) per examined node except
+//! NodePorts (O(used host ports)) and the per-node record; at most
+//! `numFeasibleNodesToFind` feasible nodes are examined (500 of 5,000 nodes) unless
+//! most nodes are infeasible.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::cache::Cache;
+use super::framework::{
+    fit_error_message, Code, CycleState, Diagnosis, Framework, Handle, NodePluginScores, Status,
+};
+use super::types::{NodeInfo, PodInfo};
+use crate::api::core_v1::Pod;
+use crate::api::labels::Selector;
+use crate::sim::Rng;
+
+/// Upstream `minFeasibleNodesToFind`.
+pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// Upstream `minFeasibleNodesPercentageToFind`.
+pub const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
+
+/// Upstream `numFeasibleNodesToFind`: all nodes under 100; otherwise
+/// `max(100, n * pct / 100)` with `pct = max(5, 50 - n/125)` unless configured.
+pub fn num_feasible_nodes_to_find(percentage: Option<u32>, num_all_nodes: usize) -> usize {
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all_nodes;
+    }
+    let pct = match percentage {
+        Some(p) if p > 0 => p as usize,
+        _ => {
+            (50usize.saturating_sub(num_all_nodes / 125)).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+        }
+    };
+    (num_all_nodes * pct / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// What survives between cycles: the profile, the sampling start index and the
+/// optional `percentageOfNodesToScore`.
+#[derive(Clone)]
+pub struct SchedulerState {
+    pub framework: Framework,
+    /// Where the next cycle starts examining nodes (upstream `nextStartNodeIndex`).
+    pub next_start_node_index: usize,
+    /// `percentageOfNodesToScore` (None or 0: adaptive).
+    pub percentage_of_nodes_to_score: Option<u32>,
+}
+
+impl Default for SchedulerState {
+    fn default() -> SchedulerState {
+        SchedulerState {
+            framework: Framework::default_profile(),
+            next_start_node_index: 0,
+            percentage_of_nodes_to_score: None,
+        }
+    }
+}
+
+/// A plugin's rejection of a node (or of the pod at PreFilter).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub plugin: &'static str,
+    pub code: Code,
+    pub reasons: Vec<String>,
+}
+
+impl Rejection {
+    fn from_status(s: &Status) -> Rejection {
+        Rejection {
+            plugin: s.plugin,
+            code: s.code,
+            reasons: s.reasons.clone(),
+        }
+    }
+}
+
+/// One plugin's score for a feasible node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginScore {
+    pub plugin: &'static str,
+    pub raw: i64,
+    pub normalized: i64,
+    pub weighted: i64,
+}
+
+/// One examined node: rejected (by which plugin, why) or feasible (with scores; empty
+/// when it was the only feasible node, which upstream does not score).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeRecord {
+    pub node: Arc<str>,
+    pub rejected: Option<Rejection>,
+    pub scores: Vec<PluginScore>,
+    pub total: i64,
+}
+
+/// The explanation of one cycle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    /// `namespace/name`.
+    pub pod: String,
+    pub num_all_nodes: usize,
+    /// The PreFilter rejection, when the pod failed before any node was examined.
+    pub pre_filter: Option<Rejection>,
+    /// Examined nodes in the order they were examined.
+    pub nodes: Vec<NodeRecord>,
+    /// Nodes not examined because a PreFilter narrowed the set, with that status.
+    pub not_examined: Option<Rejection>,
+    /// The chosen node.
+    pub selected: Option<String>,
+    /// The preemption outcome: nominated node and victims' keys.
+    pub nominated_node_name: Option<String>,
+    pub victims: Vec<String>,
+    /// The event message: `Successfully assigned ns/name to node` or the FitError.
+    pub message: String,
+}
+
+/// The decision of a cycle.
+#[derive(Clone, Debug)]
+pub enum Decision {
+    /// Bind the pod to `node`.
+    Scheduled {
+        node: String,
+        evaluated_nodes: usize,
+        feasible_nodes: usize,
+    },
+    /// The pod fits nowhere: `message` is the FailedScheduling text.
+    /// `nominated_node_name`: `Some(node)` set it, `Some("")` clear it, `None` leave it.
+    /// `victims`: pods to delete so the pod fits on the nominated node.
+    Unschedulable {
+        message: String,
+        nominated_node_name: Option<String>,
+        victims: Vec<Arc<Pod>>,
+    },
+    /// An internal error (requeue with backoff, as upstream).
+    Error { message: String },
+}
+
+/// The result of [`schedule_pod`].
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub decision: Decision,
+    pub record: Record,
+}
+
+fn node_record(name: &Arc<str>, s: &Status) -> NodeRecord {
+    NodeRecord {
+        node: name.clone(),
+        rejected: Some(Rejection::from_status(s)),
+        scores: Vec::new(),
+        total: 0,
+    }
+}
+
+/// Upstream `selectHost`: the highest total; ties broken uniformly with reservoir
+/// sampling.
+pub fn select_host(scores: &[NodePluginScores], rng: &mut Rng) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    let mut max = i64::MIN;
+    let mut count = 0u64;
+    for (i, s) in scores.iter().enumerate() {
+        if best.is_none() || s.total > max {
+            max = s.total;
+            best = Some(i);
+            count = 1;
+        } else if s.total == max {
+            count += 1;
+            if rng.below(count) == 0 {
+                best = Some(i);
+            }
+        }
+    }
+    best
+}
+
+/// One scheduling cycle for `pod` (see the module documentation).
+/// `default_spread_selector` is PodTopologySpread's system-default selector for this
+/// pod (see [`crate::scheduler`]).
+pub fn schedule_pod(
+    pod: &Arc<Pod>,
+    default_spread_selector: Option<&Selector>,
+    cache: &Cache,
+    sched: &mut SchedulerState,
+    rng: &mut Rng,
+) -> Outcome {
+    let pi = PodInfo::new(pod.clone());
+    let h = Handle {
+        cache,
+        default_spread_selector,
+    };
+    let fwk = sched.framework.clone();
+    let num_all = cache.num_nodes();
+    let mut record = Record {
+        pod: pi.key.clone(),
+        num_all_nodes: num_all,
+        ..Default::default()
+    };
+    if num_all == 0 {
+        let message = "no nodes available to schedule pods".to_string();
+        record.message = message.clone();
+        return Outcome {
+            decision: Decision::Unschedulable {
+                message,
+                nominated_node_name: Some(String::new()),
+                victims: Vec::new(),
+            },
+            record,
+        };
+    }
+    let mut state = CycleState::default();
+    let mut diagnosis = Diagnosis::default();
+    let mut feasible: Vec<&NodeInfo> = Vec::new();
+
+    let (pre_res, s, plugins_with_nodes) = fwk.run_pre_filter_plugins(&h, &mut state, &pi);
+    if !s.is_success() {
+        if !s.is_rejected() {
+            return error_outcome(record, s.message());
+        }
+        record.pre_filter = Some(Rejection::from_status(&s));
+        diagnosis.pre_filter_msg = s.message();
+        diagnosis.unschedulable_plugins.insert(s.plugin);
+        diagnosis.node_to_status.absent = s;
+    } else {
+        // The nominated node first.
+        let nominated = pod
+            .status
+            .as_ref()
+            .map(|s| s.nominated_node_name.as_str())
+            .unwrap_or("");
+        let mut done = false;
+        if !nominated.is_empty() {
+            if let Some(ni) = cache.node_info(nominated) {
+                let st = fwk.run_filter_plugins(&h, &state, &pi, ni);
+                if st.code == Code::Error {
+                    return error_outcome(record, st.message());
+                }
+                if st.is_success() {
+                    feasible.push(ni);
+                    done = true;
+                } else {
+                    diagnosis
+                        .node_to_status
+                        .statuses
+                        .insert(ni.name.clone(), st);
+                }
+            }
+        }
+        if !done {
+            let narrowed: Option<Vec<&NodeInfo>> = pre_res
+                .as_ref()
+                .map(|names| names.iter().filter_map(|n| cache.node_info(n)).collect());
+            if pre_res.is_some() {
+                let plugins: BTreeSet<&str> = plugins_with_nodes.iter().copied().collect();
+                let msg = format!(
+                    "node(s) didn't satisfy plugin(s) [{}]",
+                    plugins.into_iter().collect::<Vec<_>>().join(" ")
+                );
+                let st = Status::new(Code::UnschedulableAndUnresolvable, msg);
+                record.not_examined = Some(Rejection::from_status(&st));
+                diagnosis.node_to_status.absent = st;
+            }
+            let len = narrowed.as_ref().map_or(num_all, |v| v.len());
+            let to_find = num_feasible_nodes_to_find(sched.percentage_of_nodes_to_score, len);
+            let start = sched.next_start_node_index;
+            let mut processed = 0usize;
+            for i in 0..len {
+                if feasible.len() >= to_find {
+                    break;
+                }
+                let idx = (start + i) % len;
+                let ni = match &narrowed {
+                    Some(v) => v.get(idx).copied(),
+                    None => cache.node_at(idx),
+                };
+                let Some(ni) = ni else {
+                    continue;
+                };
+                processed += 1;
+                let st = fwk.run_filter_plugins(&h, &state, &pi, ni);
+                if st.code == Code::Error {
+                    sched.next_start_node_index = (start + processed) % num_all;
+                    return error_outcome(record, st.message());
+                }
+                if st.is_success() {
+                    feasible.push(ni);
+                } else {
+                    record.nodes.push(node_record(&ni.name, &st));
+                    diagnosis
+                        .node_to_status
+                        .statuses
+                        .insert(ni.name.clone(), st);
+                }
+            }
+            sched.next_start_node_index = (start + processed) % num_all;
+        }
+    }
+
+    if feasible.is_empty() {
+        // PostFilter: preemption.
+        let (result, st) =
+            fwk.run_post_filter_plugins(&h, &state, &pi, &diagnosis.node_to_status, rng);
+        diagnosis.post_filter_msg = st.message();
+        let message = fit_error_message(num_all, &diagnosis);
+        let (nominated, victims) = match result {
+            Some(r) => (r.nominated_node_name, r.victims),
+            None => (None, Vec::new()),
+        };
+        record.nominated_node_name = nominated.clone();
+        record.victims = victims.iter().map(|v| v.key.clone()).collect();
+        record.message = message.clone();
+        return Outcome {
+            decision: Decision::Unschedulable {
+                message,
+                nominated_node_name: nominated,
+                victims: victims.iter().map(|v| v.pod.clone()).collect(),
+            },
+            record,
+        };
+    }
+
+    let evaluated = feasible.len() + diagnosis.node_to_status.len();
+    let chosen: Arc<str> = if feasible.len() == 1 {
+        let ni = feasible[0];
+        record.nodes.push(NodeRecord {
+            node: ni.name.clone(),
+            rejected: None,
+            scores: Vec::new(),
+            total: 0,
+        });
+        ni.name.clone()
+    } else {
+        let st = fwk.run_pre_score_plugins(&h, &mut state, &pi, &feasible);
+        if !st.is_success() {
+            return error_outcome(record, st.message());
+        }
+        let scores = match fwk.run_score_plugins(&h, &state, &pi, &feasible) {
+            Ok(s) => s,
+            Err(st) => return error_outcome(record, st.message()),
+        };
+        for s in &scores {
+            record.nodes.push(NodeRecord {
+                node: s.name.clone(),
+                rejected: None,
+                scores: s
+                    .scores
+                    .iter()
+                    .map(|(p, raw, norm, w)| PluginScore {
+                        plugin: p,
+                        raw: *raw,
+                        normalized: *norm,
+                        weighted: *w,
+                    })
+                    .collect(),
+                total: s.total,
+            });
+        }
+        match select_host(&scores, rng).and_then(|i| scores.get(i)) {
+            Some(s) => s.name.clone(),
+            None => return error_outcome(record, "empty priorityList".to_string()),
+        }
+    };
+    record.selected = Some(chosen.to_string());
+    record.message = format!("Successfully assigned {} to {}", pi.key, chosen);
+    Outcome {
+        decision: Decision::Scheduled {
+            node: chosen.to_string(),
+            evaluated_nodes: evaluated,
+            feasible_nodes: feasible.len(),
+        },
+        record,
+    }
+}
+
+fn error_outcome(mut record: Record, message: String) -> Outcome {
+    record.message = message.clone();
+    Outcome {
+        decision: Decision::Error { message },
+        record,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::core_v1::{Node, Taint};
+    use crate::scheduler::cache::tests::{node, on, pod};
+
+    fn default_cluster() -> Cache {
+        let mut c = Cache::new();
+        let mut cp = node("kubeplay-control-plane", "4", "8Gi");
+        cp.metadata
+            .labels
+            .insert("node-role.kubernetes.io/control-plane".into(), "".into());
+        cp.spec.taints.push(Taint {
+            key: "node-role.kubernetes.io/control-plane".into(),
+            effect: "NoSchedule".into(),
+            ..Default::default()
+        });
+        c.add_node(Arc::new(cp));
+        for i in 1..=3 {
+            c.add_node(Arc::new(node(&format!("kubeplay-worker-{i}"), "4", "8Gi")));
+        }
+        c
+    }
+
+    fn decision_message(o: &Outcome) -> String {
+        match &o.decision {
+            Decision::Unschedulable { message, .. } => message.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn sampling_counts() {
+        assert_eq!(num_feasible_nodes_to_find(None, 5000), 500);
+        assert_eq!(num_feasible_nodes_to_find(None, 100), 100);
+        assert_eq!(num_feasible_nodes_to_find(None, 99), 99);
+        assert_eq!(num_feasible_nodes_to_find(None, 1000), 420);
+        assert_eq!(num_feasible_nodes_to_find(None, 6000), 300);
+        assert_eq!(num_feasible_nodes_to_find(None, 150), 100);
+        assert_eq!(num_feasible_nodes_to_find(Some(30), 1000), 300);
+    }
+
+    #[test]
+    fn too_big_pod_gets_upstream_message() {
+        let c = default_cluster();
+        let mut st = SchedulerState::default();
+        let mut rng = Rng::new(1);
+        let o = schedule_pod(
+            &Arc::new(pod("default", "big", "5", "")),
+            None,
+            &c,
+            &mut st,
+            &mut rng,
+        );
+        assert_eq!(
+            decision_message(&o),
+            "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.."
+        );
+        assert_eq!(o.record.nodes.len(), 4);
+        let cp = &o.record.nodes[0];
+        assert_eq!(&*cp.node, "kubeplay-control-plane");
+        assert_eq!(
+            cp.rejected.as_ref().map(|r| r.plugin),
+            Some("TaintToleration")
+        );
+        assert!(o.record.nodes[1..]
+            .iter()
+            .all(|n| n.rejected.as_ref().map(|r| r.plugin) == Some("NodeResourcesFit")));
+        match o.decision {
+            Decision::Unschedulable {
+                nominated_node_name,
+                ..
+            } => assert_eq!(nominated_node_name, Some(String::new())),
+            other => panic!("{other:?}"),
+        }
+        // preemptionPolicy Never.
+        let mut p = pod("default", "big", "5", "");
+        p.spec.preemption_policy = Some("Never".into());
+        let o = schedule_pod(&Arc::new(p), None, &c, &mut st, &mut rng);
+        assert_eq!(
+            decision_message(&o),
+            "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.."
+        );
+    }
+
+    #[test]
+    fn schedules_on_least_allocated_worker_with_scores() {
+        let mut c = default_cluster();
+        c.add_pod(Arc::new(on(
+            pod("default", "a", "2", "2Gi"),
+            "kubeplay-worker-1",
+        )));
+        c.add_pod(Arc::new(on(
+            pod("default", "b", "1", "1Gi"),
+            "kubeplay-worker-2",
+        )));
+        let mut st = SchedulerState::default();
+        let mut rng = Rng::new(7);
+        let o = schedule_pod(
+            &Arc::new(pod("default", "p", "500m", "512Mi")),
+            None,
+            &c,
+            &mut st,
+            &mut rng,
+        );
+        match &o.decision {
+            Decision::Scheduled {
+                node,
+                evaluated_nodes,
+                feasible_nodes,
+            } => {
+                assert_eq!(node, "kubeplay-worker-3");
+                assert_eq!((*evaluated_nodes, *feasible_nodes), (4, 3));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            o.record.message,
+            "Successfully assigned default/p to kubeplay-worker-3"
+        );
+        let w3 = o
+            .record
+            .nodes
+            .iter()
+            .find(|n| &*n.node == "kubeplay-worker-3")
+            .expect("w3");
+        let plugins: Vec<&str> = w3.scores.iter().map(|s| s.plugin).collect();
+        assert_eq!(
+            plugins,
+            vec![
+                "TaintToleration",
+                "NodeResourcesFit",
+                "NodeResourcesBalancedAllocation",
+                "ImageLocality"
+            ]
+        );
+        let fit = &w3.scores[1];
+        // cpu (4000-500)*100/4000 = 87, memory (8Gi-512Mi)*100/8Gi = 93 -> 90.
+        assert_eq!((fit.raw, fit.normalized, fit.weighted), (90, 90, 90));
+        assert_eq!(w3.total, w3.scores.iter().map(|s| s.weighted).sum::<i64>());
+    }
+
+    #[test]
+    fn ties_broken_deterministically_per_seed() {
+        let mut c = Cache::new();
+        for i in 0..10 {
+            c.add_node(Arc::new(node(&format!("n{i}"), "4", "8Gi")));
+        }
+        let run = |seed: u64| -> Vec<String> {
+            let mut st = SchedulerState::default();
+            let mut rng = Rng::new(seed);
+            (0..8)
+                .map(|i| {
+                    let o = schedule_pod(
+                        &Arc::new(pod("d", &format!("p{i}"), "", "")),
+                        None,
+                        &c,
+                        &mut st,
+                        &mut rng,
+                    );
+                    o.record.selected.unwrap_or_default()
+                })
+                .collect()
+        };
+        assert_eq!(run(1), run(1));
+        assert_eq!(run(2), run(2));
+        let a = run(1);
+        let distinct: BTreeSet<&String> = a.iter().collect();
+        assert!(distinct.len() > 1, "ties should spread: {a:?}");
+        assert_ne!(run(1), run(3));
+    }
+
+    #[test]
+    fn sampling_stops_and_rotates() {
+        let mut c = Cache::new();
+        for i in 0..1000 {
+            c.add_node(Arc::new(node(&format!("n{i:04}"), "4", "8Gi")));
+        }
+        let mut st = SchedulerState::default();
+        let mut rng = Rng::new(1);
+        let o = schedule_pod(
+            &Arc::new(pod("d", "p", "", "")),
+            None,
+            &c,
+            &mut st,
+            &mut rng,
+        );
+        match o.decision {
+            Decision::Scheduled {
+                evaluated_nodes,
+                feasible_nodes,
+                ..
+            } => assert_eq!((evaluated_nodes, feasible_nodes), (420, 420)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(st.next_start_node_index, 420);
+        assert_eq!(
+            o.record.nodes.first().map(|n| n.node.to_string()),
+            Some("n0000".into())
+        );
+        let o = schedule_pod(
+            &Arc::new(pod("d", "q", "", "")),
+            None,
+            &c,
+            &mut st,
+            &mut rng,
+        );
+        assert_eq!(
+            o.record.nodes.first().map(|n| n.node.to_string()),
+            Some("n0420".into())
+        );
+        assert_eq!(st.next_start_node_index, 840);
+    }
+
+    #[test]
+    fn preemption_picks_lowest_priority_victims() {
+        let mut c = Cache::new();
+        c.add_node(Arc::new(node("n1", "4", "8Gi")));
+        c.add_node(Arc::new(node("n2", "4", "8Gi")));
+        let prio = |mut p: Pod, v: i32| {
+            p.spec.priority = Some(v);
+            p
+        };
+        // n1: a low (1) and a mid (5) pod; n2: two mid (5) pods.
+        c.add_pod(Arc::new(on(prio(pod("d", "low", "2", ""), 1), "n1")));
+        c.add_pod(Arc::new(on(prio(pod("d", "mid1", "2", ""), 5), "n1")));
+        c.add_pod(Arc::new(on(prio(pod("d", "mid2", "2", ""), 5), "n2")));
+        c.add_pod(Arc::new(on(prio(pod("d", "mid3", "2", ""), 5), "n2")));
+        let mut st = SchedulerState::default();
+        let mut rng = Rng::new(3);
+        let p = prio(pod("d", "high", "2", ""), 10);
+        let o = schedule_pod(&Arc::new(p), None, &c, &mut st, &mut rng);
+        match &o.decision {
+            Decision::Unschedulable {
+                message,
+                nominated_node_name,
+                victims,
+            } => {
+                assert_eq!(message, "0/2 nodes are available: 2 Insufficient cpu.");
+                assert_eq!(nominated_node_name.as_deref(), Some("n1"));
+                let names: Vec<&str> = victims.iter().map(|v| v.metadata.name.as_str()).collect();
+                assert_eq!(names, vec!["low"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(o.record.victims, vec!["d/low".to_string()]);
+        // A pod of equal priority cannot preempt anyone.
+        let p = prio(pod("d", "same", "2", ""), 1);
+        let o = schedule_pod(&Arc::new(p), None, &c, &mut st, &mut rng);
+        assert_eq!(
+            decision_message(&o),
+            "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.."
+        );
+    }
+
+    #[test]
+    fn preemption_respects_pdbs() {
+        use crate::api::meta::LabelSelector;
+        use crate::api::policy_v1::{PodDisruptionBudget, PodDisruptionBudgetStatus};
+        let mut c = Cache::new();
+        c.add_node(Arc::new(node("n1", "2", "8Gi")));
+        c.add_node(Arc::new(node("n2", "2", "8Gi")));
+        let mk = |name: &str, app: &str| {
+            let mut p = pod("d", name, "2", "");
+            p.spec.priority = Some(1);
+            p.metadata.labels.insert("app".into(), app.into());
+            p
+        };
+        c.add_pod(Arc::new(on(mk("guarded", "db"), "n1")));
+        c.add_pod(Arc::new(on(mk("free", "web"), "n2")));
+        let mut pdb = PodDisruptionBudget::default();
+        pdb.metadata.name = "db".into();
+        pdb.metadata.namespace = "d".into();
+        pdb.spec.selector = Some(LabelSelector {
+            match_labels: [("app".to_string(), "db".to_string())]
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        });
+        pdb.status = Some(PodDisruptionBudgetStatus {
+            disruptions_allowed: 0,
+            ..Default::default()
+        });
+        c.set_pdb(Arc::new(pdb));
+        for seed in 0..5 {
+            let mut st = SchedulerState::default();
+            let mut rng = Rng::new(seed);
+            let mut p = pod("d", "high", "2", "");
+            p.spec.priority = Some(100);
+            let o = schedule_pod(&Arc::new(p), None, &c, &mut st, &mut rng);
+            assert_eq!(o.record.nominated_node_name.as_deref(), Some("n2"));
+            assert_eq!(o.record.victims, vec!["d/free".to_string()]);
+        }
+    }
+
+    #[test]
+    fn no_nodes_and_prefilter_narrowing() {
+        let c = Cache::new();
+        let mut st = SchedulerState::default();
+        let mut rng = Rng::new(1);
+        let o = schedule_pod(
+            &Arc::new(pod("d", "p", "", "")),
+            None,
+            &c,
+            &mut st,
+            &mut rng,
+        );
+        assert_eq!(decision_message(&o), "no nodes available to schedule pods");
+        // NodeAffinity's metadata.name PreFilter narrows to one node.
+        use crate::api::core_v1::{
+            Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+        };
+        let c = default_cluster();
+        let mut p = pod("d", "p", "5", "");
+        p.spec.affinity = Some(Box::new(Affinity {
+            node_affinity: Some(NodeAffinity {
+                required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                    node_selector_terms: vec![NodeSelectorTerm {
+                        match_fields: vec![NodeSelectorRequirement {
+                            key: "metadata.name".into(),
+                            operator: "In".into(),
+                            values: vec!["kubeplay-worker-2".into()],
+                        }],
+                        ..Default::default()
+                    }],
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }));
+        let o = schedule_pod(&Arc::new(p), None, &c, &mut st, &mut rng);
+        assert_eq!(
+            decision_message(&o),
+            "0/4 nodes are available: 1 Insufficient cpu, 3 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/4 nodes are available: 1 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling.."
+        );
+        assert_eq!(o.record.nodes.len(), 1);
+        let _ = Node::default();
+    }
+}
