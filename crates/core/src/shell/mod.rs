@@ -3,6 +3,7 @@
 //! heredocs. It prints exactly what the in-page terminal shows.
 
 mod node;
+mod why;
 
 use std::collections::BTreeMap;
 
@@ -197,7 +198,8 @@ impl Shell {
             }
             "kubeplay" => match words.get(1).map(String::as_str) {
                 Some("node") => node::run(&mut self.cluster, &words[2..]),
-                _ => "error: unknown kubeplay command; try: kubeplay node list|add|stop|start|delete\n".to_string(),
+                Some("why") => why::run(&mut self.cluster, &words[2..]),
+                _ => "error: unknown kubeplay command; try: kubeplay node list|add|stop|start|delete, kubeplay why pod NAME\n".to_string(),
             },
             "sleep" => match words.get(1).and_then(|d| parse_duration(d)) {
                 Some(ms) if words.len() == 2 => {
