@@ -10,8 +10,8 @@
 //! and `reportingInstance`, and records repeats as a `series`.
 
 use crate::api::core_v1::{Event, EventSeries, EventSource, ObjectReference};
-use crate::api::fields::FieldSelector;
-use crate::api::labels::Selector;
+use std::collections::{HashMap, VecDeque};
+
 use crate::api::meta::{MicroTime, Time};
 use crate::api::{Kind, Object, ObjectMeta, Resource};
 use crate::apiserver::ApiServer;
@@ -37,7 +37,9 @@ impl EventType {
 }
 
 /// Who records: a component name (`default-scheduler`, `kubelet`,
-/// `deployment-controller`) and, for the legacy recorder, its host.
+/// `deployment-controller`) and, for the legacy recorder, its host. Like client-go's
+/// event correlator it remembers the events it wrote (the last 4,096), so a repeat is
+/// found without listing events.
 #[derive(Clone, Debug)]
 pub struct Recorder {
     pub component: String,
@@ -47,7 +49,13 @@ pub struct Recorder {
     pub new_api: bool,
     /// `reportingInstance` for new-API events (`default-scheduler-control-plane`).
     pub instance: String,
+    /// Event identity (object uid, type, reason, message) -> (namespace, event name).
+    seen: HashMap<String, (String, String)>,
+    order: VecDeque<String>,
 }
+
+/// How many recent events a recorder remembers (client-go's `maxLruCacheEntries`).
+const RECORDER_CACHE: usize = 4096;
 
 impl Recorder {
     /// The legacy recorder of a controller or kubelet.
@@ -57,6 +65,8 @@ impl Recorder {
             host: host.into(),
             new_api: false,
             instance: String::new(),
+            seen: HashMap::new(),
+            order: VecDeque::new(),
         }
     }
 
@@ -67,6 +77,8 @@ impl Recorder {
             host: String::new(),
             new_api: true,
             instance: instance.into(),
+            seen: HashMap::new(),
+            order: VecDeque::new(),
         }
     }
 }
@@ -90,7 +102,7 @@ pub fn object_reference(obj: &Object) -> ObjectReference {
 pub fn record(
     api: &mut ApiServer,
     now: Millis,
-    rec: &Recorder,
+    rec: &mut Recorder,
     involved: &Object,
     type_: EventType,
     reason: &str,
@@ -103,7 +115,14 @@ pub fn record(
     } else {
         reference.namespace.clone()
     };
-    if let Some(existing) = find_repeat(api, &ns, now, rec, &reference, type_, reason, message) {
+    let identity = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        reference.uid,
+        type_.as_str(),
+        reason,
+        message
+    );
+    if let Some(existing) = find_repeat(api, now, rec, &identity) {
         let mut e = existing;
         if rec.new_api {
             let count = e.series.as_ref().map_or(1, |s| s.count) + 1;
@@ -129,8 +148,8 @@ pub fn record(
     };
     let mut e = Event {
         metadata: ObjectMeta {
-            name,
-            namespace: ns,
+            name: name.clone(),
+            namespace: ns.clone(),
             ..Default::default()
         },
         involved_object: reference,
@@ -156,42 +175,34 @@ pub fn record(
         e.reporting_component = rec.component.clone();
         e.reporting_instance = rec.host.clone();
     }
-    let _ = api.create(e.into_object());
+    if api.create(e.into_object()).is_ok() {
+        rec.remember(identity, ns, name);
+    }
 }
 
-/// The event this one repeats: same object, type, reason, message and recorder, last
-/// seen within the window.
-#[allow(clippy::too_many_arguments)]
-fn find_repeat(
-    api: &ApiServer,
-    ns: &str,
-    now: Millis,
-    rec: &Recorder,
-    reference: &ObjectReference,
-    type_: EventType,
-    reason: &str,
-    message: &str,
-) -> Option<Event> {
-    let fields = FieldSelector::parse(
-        &format!("involvedObject.uid={}", reference.uid),
-        Kind::Event,
-    )
-    .ok()?;
-    api.list(Kind::Event, Some(ns), &Selector::everything(), &fields)
-        .into_iter()
-        .rev()
-        .find_map(|o| match &*o {
-            Object::Event(e)
-                if e.reason == reason
-                    && e.message == message
-                    && e.type_ == type_.as_str()
-                    && e.reporting_component == rec.component
-                    && last_seen(e).is_some_and(|t| now - t <= DEDUP_WINDOW) =>
-            {
-                Some((**e).clone())
+/// The event this one repeats: the one this recorder last wrote for the same object,
+/// type, reason and message, if it still exists and was seen within the window.
+fn find_repeat(api: &ApiServer, now: Millis, rec: &Recorder, identity: &str) -> Option<Event> {
+    let (ns, name) = rec.seen.get(identity)?;
+    match api.get(Kind::Event, ns, name).ok().as_deref() {
+        Some(Object::Event(e)) if last_seen(e).is_some_and(|t| now - t <= DEDUP_WINDOW) => {
+            Some((**e).clone())
+        }
+        _ => None,
+    }
+}
+
+impl Recorder {
+    fn remember(&mut self, identity: String, ns: String, name: String) {
+        if self.seen.insert(identity.clone(), (ns, name)).is_none() {
+            self.order.push_back(identity);
+            while self.order.len() > RECORDER_CACHE {
+                if let Some(old) = self.order.pop_front() {
+                    self.seen.remove(&old);
+                }
             }
-            _ => None,
-        })
+        }
+    }
 }
 
 /// When an event was last seen: series, lastTimestamp or eventTime.
@@ -206,6 +217,8 @@ pub fn last_seen(e: &Event) -> Option<Millis> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::fields::FieldSelector;
+    use crate::api::labels::Selector;
     use crate::sim::{Cluster, ClusterConfig};
 
     fn events(c: &Cluster) -> Vec<Event> {
@@ -228,12 +241,12 @@ mod tests {
     fn legacy_events_fold_repeats_into_a_count() {
         let mut c = Cluster::new(ClusterConfig::default());
         let svc = c.api.get(Kind::Service, "default", "kubernetes").unwrap();
-        let rec = Recorder::legacy("kubelet", "node-1");
+        let mut rec = Recorder::legacy("kubelet", "node-1");
         let now = c.now();
         record(
             &mut c.api,
             now,
-            &rec,
+            &mut rec,
             &svc,
             EventType::Warning,
             "BackOff",
@@ -243,7 +256,7 @@ mod tests {
         record(
             &mut c.api,
             now + 10_000,
-            &rec,
+            &mut rec,
             &svc,
             EventType::Warning,
             "BackOff",
@@ -263,7 +276,7 @@ mod tests {
         record(
             &mut c.api,
             now + DEDUP_WINDOW + 20_000,
-            &rec,
+            &mut rec,
             &svc,
             EventType::Warning,
             "BackOff",
@@ -277,12 +290,12 @@ mod tests {
     fn new_api_events_keep_a_series() {
         let mut c = Cluster::new(ClusterConfig::default());
         let svc = c.api.get(Kind::Service, "default", "kubernetes").unwrap();
-        let rec = Recorder::new_api("default-scheduler", "default-scheduler-control-plane");
+        let mut rec = Recorder::new_api("default-scheduler", "default-scheduler-control-plane");
         let now = c.now();
         record(
             &mut c.api,
             now,
-            &rec,
+            &mut rec,
             &svc,
             EventType::Warning,
             "FailedScheduling",
@@ -292,7 +305,7 @@ mod tests {
         record(
             &mut c.api,
             now + 1_000,
-            &rec,
+            &mut rec,
             &svc,
             EventType::Warning,
             "FailedScheduling",

@@ -168,12 +168,12 @@ impl NodeLifecycleController {
     }
 
     /// Records the node's status change and marks its pods not ready.
-    fn node_not_ready(&self, ctx: &mut ComponentCtx, node: &Object) {
+    fn node_not_ready(&mut self, ctx: &mut ComponentCtx, node: &Object) {
         let name = node.meta().name.clone();
         events::record(
             ctx.api,
             ctx.now,
-            &self.recorder,
+            &mut self.recorder,
             node,
             EventType::Normal,
             "NodeNotReady",
@@ -208,7 +208,7 @@ impl NodeLifecycleController {
                     events::record(
                         ctx.api,
                         ctx.now,
-                        &self.recorder,
+                        &mut self.recorder,
                         &updated,
                         EventType::Warning,
                         "NodeNotReady",

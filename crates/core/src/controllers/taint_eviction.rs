@@ -145,7 +145,7 @@ impl TaintEvictionController {
             events::record(
                 ctx.api,
                 ctx.now,
-                &self.recorder,
+                &mut self.recorder,
                 &pod,
                 EventType::Normal,
                 "TaintManagerEviction",

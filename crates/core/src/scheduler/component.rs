@@ -27,6 +27,8 @@ pub const DEFAULT_SCHEDULER: &str = "default-scheduler";
 /// podInitialBackoffDuration and podMaxBackoffDuration.
 pub const INITIAL_BACKOFF: Millis = 1_000;
 pub const MAX_BACKOFF: Millis = 10_000;
+/// How many bound pods keep their scheduling record.
+pub const BOUND_RECORDS_KEPT: usize = 1_000;
 /// podMaxInUnschedulablePodsDuration.
 pub const MAX_IN_UNSCHEDULABLE: Millis = 5 * 60_000;
 
@@ -136,8 +138,11 @@ pub struct KubeScheduler {
     cache: Cache,
     state: SchedulerState,
     queue: Queue,
-    /// The latest cycle's explanation per pod (`namespace/name`).
+    /// The latest cycle's explanation per pod (`namespace/name`): every pending pod's,
+    /// and those of the most recently bound pods (a record lists up to every examined
+    /// node, so keeping one per bound pod would not scale to 150,000 pods).
     records: BTreeMap<Key, Record>,
+    recently_bound: std::collections::VecDeque<Key>,
     recorder: Recorder,
 }
 
@@ -152,6 +157,7 @@ impl Default for KubeScheduler {
             state: SchedulerState::default(),
             queue: Queue::default(),
             records: BTreeMap::new(),
+            recently_bound: std::collections::VecDeque::new(),
             recorder: Recorder::new_api(DEFAULT_SCHEDULER, "default-scheduler-control-plane"),
         }
     }
@@ -429,10 +435,18 @@ impl KubeScheduler {
                 match ctx.api.bind(ns, name, &node) {
                     Ok(bound) => {
                         self.queue.forget(key);
+                        self.recently_bound.push_back(key.to_string());
+                        if self.recently_bound.len() > BOUND_RECORDS_KEPT {
+                            if let Some(old) = self.recently_bound.pop_front() {
+                                if !self.queue.contains(&old) {
+                                    self.records.remove(&old);
+                                }
+                            }
+                        }
                         events::record(
                             ctx.api,
                             ctx.now,
-                            &self.recorder,
+                            &mut self.recorder,
                             &bound,
                             EventType::Normal,
                             "Scheduled",
@@ -449,7 +463,7 @@ impl KubeScheduler {
                         events::record(
                             ctx.api,
                             ctx.now,
-                            &self.recorder,
+                            &mut self.recorder,
                             &obj,
                             EventType::Warning,
                             "FailedScheduling",
@@ -472,7 +486,7 @@ impl KubeScheduler {
                         events::record(
                             ctx.api,
                             ctx.now,
-                            &self.recorder,
+                            &mut self.recorder,
                             &vo,
                             EventType::Normal,
                             "Preempted",
@@ -488,7 +502,7 @@ impl KubeScheduler {
                 events::record(
                     ctx.api,
                     ctx.now,
-                    &self.recorder,
+                    &mut self.recorder,
                     &obj,
                     EventType::Warning,
                     "FailedScheduling",
@@ -518,7 +532,7 @@ impl KubeScheduler {
                 events::record(
                     ctx.api,
                     ctx.now,
-                    &self.recorder,
+                    &mut self.recorder,
                     &obj,
                     EventType::Warning,
                     "FailedScheduling",
