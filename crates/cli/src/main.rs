@@ -11,8 +11,10 @@ use kubeplay_core::shell::{Files, Shell};
 use kubeplay_core::sim::ClusterConfig;
 
 const USAGE: &str = "Usage:
-  kubeplay run SCRIPT|- [--workers N] [--seed S]   run a session script and print its transcript
-  kubeplay shell [--workers N] [--seed S]          an interactive session
+  kubeplay run SCRIPT|- [--workers N] [--seed S] [--zones a,b,c]
+                                                  run a session script and print its transcript
+  kubeplay shell [--workers N] [--seed S] [--zones a,b,c]
+                                                  an interactive session
   kubeplay bench [apiserver|scheduler] [--nodes N] [--pods N]
                                                   API server creates/s, or kube-scheduler pods/s
 ";
@@ -85,6 +87,17 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--seed" => o.config.seed = value("--seed")?,
             "--nodes" => o.nodes = value("--nodes")? as usize,
             "--pods" => o.pods = value("--pods")? as usize,
+            "--zones" => {
+                i += 1;
+                let z = args
+                    .get(i)
+                    .ok_or("kubeplay: --zones needs a list such as zone-a,zone-b")?;
+                o.config.zones = z
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             s if s.starts_with("--") => {
                 return Err(format!("kubeplay: unknown option {s}\n{USAGE}"))

@@ -6,6 +6,9 @@
 //! NoExecute through a per-zone rate limiter (0.1 node/s, as --node-eviction-rate), the
 //! `unschedulable` NoSchedule taint for cordoned nodes, and the pressure taints. Pods on
 //! a node that stops being Ready are marked not ready and get a `NodeNotReady` event.
+//! Zone health modulates evictions as upstream: a zone with more than 2 and at least 55%
+//! of its nodes not Ready evicts at 0.01 node/s when it has more than 50 nodes and not at
+//! all otherwise; when every zone is fully disrupted, no node gets NoExecute taints.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +32,33 @@ pub const NODE_MONITOR_PERIOD: Millis = 5_000;
 pub const NODE_MONITOR_GRACE_PERIOD: Millis = 50_000;
 /// One NoExecute tainting per zone per 10 s (--node-eviction-rate 0.1).
 pub const ZONE_TAINT_INTERVAL: Millis = 10_000;
+/// In a partially disrupted large zone: one per 100 s (--secondary-node-eviction-rate 0.01).
+pub const ZONE_TAINT_INTERVAL_SECONDARY: Millis = 100_000;
+/// --unhealthy-zone-threshold.
+pub const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
+/// --large-cluster-size-threshold: smaller zones stop evicting when partially disrupted.
+pub const LARGE_CLUSTER_SIZE_THRESHOLD: usize = 50;
+
+/// A zone's health (upstream `ComputeZoneState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneState {
+    Normal,
+    PartialDisruption,
+    FullDisruption,
+}
+
+/// The zone state from the count of Ready and not-Ready nodes.
+pub fn zone_state(ready: usize, not_ready: usize) -> ZoneState {
+    if ready == 0 && not_ready > 0 {
+        ZoneState::FullDisruption
+    } else if not_ready > 2
+        && not_ready as f64 / (ready + not_ready) as f64 >= UNHEALTHY_ZONE_THRESHOLD
+    {
+        ZoneState::PartialDisruption
+    } else {
+        ZoneState::Normal
+    }
+}
 
 /// What the controller last saw of a node's heartbeat.
 #[derive(Clone, Debug, Default)]
@@ -266,9 +296,44 @@ impl NodeLifecycleController {
             &Selector::everything(),
             &FieldSelector::everything(),
         );
+        // Zone health decides how fast NoExecute taints may be added (upstream
+        // handleDisruption): normal zones at the primary rate, partially disrupted ones at
+        // the secondary rate (or not at all when small), and when every zone is fully
+        // disrupted the controller assumes it is the one cut off and evicts nothing.
+        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for o in &nodes {
+            if let Object::Node(n) = &**o {
+                let c = counts.entry(zone_of(n)).or_default();
+                if condition_status(n, "Ready").as_deref() == Some("True") {
+                    c.0 += 1;
+                } else {
+                    c.1 += 1;
+                }
+            }
+        }
+        let states: BTreeMap<String, (ZoneState, usize)> = counts
+            .iter()
+            .map(|(z, (r, nr))| (z.clone(), (zone_state(*r, *nr), r + nr)))
+            .collect();
+        let all_fully_disrupted = !states.is_empty()
+            && states
+                .values()
+                .all(|(s, _)| *s == ZoneState::FullDisruption);
         for o in nodes {
             let Object::Node(n) = &*o else { continue };
-            let wanted = Self::wanted_taints(n);
+            let mut wanted = Self::wanted_taints(n);
+            if all_fully_disrupted {
+                wanted.retain(|(_, effect)| *effect != "NoExecute");
+            }
+            let zone_interval = match states.get(&zone_of(n)) {
+                Some((ZoneState::PartialDisruption, size))
+                    if *size > LARGE_CLUSTER_SIZE_THRESHOLD =>
+                {
+                    Some(ZONE_TAINT_INTERVAL_SECONDARY)
+                }
+                Some((ZoneState::PartialDisruption, _)) => None,
+                _ => Some(ZONE_TAINT_INTERVAL),
+            };
             let mut taints: Vec<Taint> = n
                 .spec
                 .taints
@@ -286,12 +351,14 @@ impl NodeLifecycleController {
                 }
                 if *effect == "NoExecute" {
                     // Rate-limited per zone, as the zone NoExecute tainter.
+                    let Some(interval) = zone_interval else {
+                        continue;
+                    };
                     let next = self.zone_next.get(&zone).copied().unwrap_or(i64::MIN);
                     if now < next {
                         continue;
                     }
-                    self.zone_next
-                        .insert(zone.clone(), now + ZONE_TAINT_INTERVAL);
+                    self.zone_next.insert(zone.clone(), now + interval);
                 }
                 taints.push(Taint {
                     key: (*key).into(),
@@ -359,5 +426,77 @@ impl Component for NodeLifecycleController {
 
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Cluster, ClusterConfig};
+
+    #[test]
+    fn zone_states_as_upstream() {
+        assert_eq!(zone_state(3, 1), ZoneState::Normal);
+        assert_eq!(
+            zone_state(1, 2),
+            ZoneState::Normal,
+            "2 not ready is never a disruption"
+        );
+        assert_eq!(zone_state(2, 3), ZoneState::PartialDisruption);
+        assert_eq!(zone_state(0, 1), ZoneState::FullDisruption);
+        assert_eq!(zone_state(0, 0), ZoneState::Normal);
+    }
+
+    fn taint_keys(c: &Cluster, node: &str) -> Vec<String> {
+        match &*c.api.get(Kind::Node, "", node).unwrap() {
+            Object::Node(n) => n
+                .spec
+                .taints
+                .iter()
+                .map(|t| format!("{}:{}", t.key, t.effect))
+                .collect(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn small_cluster_in_partial_disruption_stops_evicting() {
+        let mut c = Cluster::new(ClusterConfig {
+            workers: 4,
+            ..Default::default()
+        });
+        // 3 of 5 nodes down: partial disruption of a small zone.
+        for n in ["node-1", "node-2", "node-3"] {
+            c.kubelet_mut(n)
+                .unwrap()
+                .set_power(crate::kubelet::Power::Stopped);
+        }
+        c.advance(60_000);
+        assert_eq!(
+            taint_keys(&c, "node-1"),
+            vec!["node.kubernetes.io/unreachable:NoSchedule"]
+        );
+    }
+
+    #[test]
+    fn one_node_down_is_tainted_for_eviction() {
+        let mut c = Cluster::new(ClusterConfig::default());
+        c.kubelet_mut("node-1")
+            .unwrap()
+            .set_power(crate::kubelet::Power::Stopped);
+        c.advance(50_000);
+        assert!(
+            taint_keys(&c, "node-1").is_empty(),
+            "not yet: the grace period is 50 s"
+        );
+        c.advance(5_000);
+        assert_eq!(
+            taint_keys(&c, "node-1"),
+            vec![
+                "node.kubernetes.io/unreachable:NoSchedule",
+                "node.kubernetes.io/unreachable:NoExecute"
+            ]
+        );
+        assert!(taint_keys(&c, "node-2").is_empty());
     }
 }
