@@ -18,6 +18,7 @@ pub enum Reason {
     MethodNotAllowed,
     Gone,
     Expired,
+    TooManyRequests,
     InternalError,
 }
 
@@ -33,6 +34,7 @@ impl Reason {
             Reason::MethodNotAllowed => "MethodNotAllowed",
             Reason::Gone => "Gone",
             Reason::Expired => "Expired",
+            Reason::TooManyRequests => "TooManyRequests",
             Reason::InternalError => "InternalError",
         }
     }
@@ -45,6 +47,7 @@ impl Reason {
             Reason::Forbidden => 403,
             Reason::MethodNotAllowed => 405,
             Reason::Gone | Reason::Expired => 410,
+            Reason::TooManyRequests => 429,
             Reason::InternalError => 500,
         }
     }
@@ -61,6 +64,25 @@ pub struct ApiError {
     pub name: String,
     /// `details.causes` for Invalid errors.
     pub causes: FieldErrors,
+    /// The rest of `details`, when set (boxed: most errors have none, and an
+    /// `ApiError` travels in every `Result` of the API server).
+    pub details: Option<Box<StatusDetails>>,
+}
+
+/// `details.causes` that name no field, and `details.retryAfterSeconds`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StatusDetails {
+    /// Causes such as `DisruptionBudget` or `NamespaceTerminating`.
+    pub causes: Vec<StatusCause>,
+    /// `retryAfterSeconds` (0: not set).
+    pub retry_after_seconds: i32,
+}
+
+/// One `metav1.StatusCause` that names no field: its `type` and `message`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StatusCause {
+    pub type_: String,
+    pub message: String,
 }
 
 impl fmt::Display for ApiError {
@@ -77,6 +99,7 @@ impl ApiError {
             kind: String::new(),
             name: String::new(),
             causes: FieldErrors::default(),
+            details: None,
         }
     }
 
@@ -161,6 +184,57 @@ impl ApiError {
             kind: info.kind.to_string(),
             name: name.to_string(),
             causes: errs,
+            details: None,
         }
+    }
+
+    /// 429 TooManyRequests (upstream `NewTooManyRequests`): the message as given, and
+    /// `retryAfterSeconds` when positive.
+    pub fn too_many_requests(message: String, retry_after_seconds: i32) -> ApiError {
+        let mut e = Self::new(Reason::TooManyRequests, message);
+        if retry_after_seconds > 0 {
+            e.details_mut().retry_after_seconds = retry_after_seconds;
+        }
+        e
+    }
+
+    /// A 403 whose message is already worded (a resource named differently from a kind,
+    /// as the eviction subresource's `poddisruptionbudget.policy "x" is forbidden: ...`).
+    pub fn new_forbidden(message: String) -> ApiError {
+        Self::new(Reason::Forbidden, message)
+    }
+
+    /// A 500 with the message as given (a `metav1.Status` of code 500 that a subresource
+    /// returns as its result).
+    pub fn internal(message: String) -> ApiError {
+        Self::new(Reason::InternalError, message)
+    }
+
+    /// Adds a `details.causes` entry that names no field.
+    pub fn with_cause(mut self, type_: &str, message: String) -> ApiError {
+        self.details_mut().causes.push(StatusCause {
+            type_: type_.to_string(),
+            message,
+        });
+        self
+    }
+
+    fn details_mut(&mut self) -> &mut StatusDetails {
+        self.details.get_or_insert_with(Default::default)
+    }
+
+    /// `details.causes` that name no field.
+    pub fn status_causes(&self) -> &[StatusCause] {
+        self.details.as_ref().map_or(&[], |d| d.causes.as_slice())
+    }
+
+    /// `details.retryAfterSeconds` (0 when not set).
+    pub fn retry_after_seconds(&self) -> i32 {
+        self.details.as_ref().map_or(0, |d| d.retry_after_seconds)
+    }
+
+    /// Whether `details.causes` holds a cause of this type (upstream `HasStatusCause`).
+    pub fn has_cause(&self, type_: &str) -> bool {
+        self.status_causes().iter().any(|c| c.type_ == type_)
     }
 }

@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod decode;
 pub mod defaults;
 pub mod errors;
+pub mod eviction;
 pub mod store;
 pub mod validation;
 

@@ -35,8 +35,12 @@ fn usage(cmd: &str, msg: &str) -> Output {
     ))
 }
 
-/// The nodes named (`NAME` or `node/NAME`) or selected, in order.
-fn nodes(ctx: &Ctx, names: &[String], selector: Option<&str>) -> Result<Vec<Arc<Object>>, String> {
+/// The nodes named (`NAME` or `node/NAME`) or selected, in order (shared with `drain`).
+pub fn nodes(
+    ctx: &Ctx,
+    names: &[String],
+    selector: Option<&str>,
+) -> Result<Vec<Arc<Object>>, String> {
     if let Some(sel) = selector.filter(|s| !s.trim().is_empty()) {
         let labels =
             Selector::parse(sel).map_err(|e| super::selector_error(Kind::Node, sel, "", &e))?;
@@ -101,10 +105,23 @@ fn run(ctx: &mut Ctx, argv: &[String], desired: bool) -> Output {
         Ok(n) => n,
         Err(e) => return Output::err(e),
     };
+    set_unschedulable(ctx, &found, desired, dry)
+}
+
+/// kubectl's `RunCordonOrUncordon`: sets `spec.unschedulable` to `desired` on each node
+/// (`node/node-1 cordoned`, `... already cordoned`), continuing past update errors
+/// (`error: unable to cordon node "x": ...`). `drain` cordons through this too.
+pub fn set_unschedulable(
+    ctx: &mut Ctx,
+    found: &[Arc<Object>],
+    desired: bool,
+    dry: DryRun,
+) -> Output {
+    let cmd = if desired { "cordon" } else { "uncordon" };
     let mut out = Output::default();
     for current in found {
-        let name = kind_name(&current);
-        let mut obj = (*current).clone();
+        let name = kind_name(current);
+        let mut obj = (**current).clone();
         let Object::Node(node) = &mut obj else {
             continue;
         };

@@ -7,6 +7,7 @@ pub mod args;
 pub mod cordon;
 pub mod delete;
 pub mod describe;
+pub mod drain;
 pub mod get;
 pub mod info;
 pub mod jsonpath;
@@ -127,6 +128,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "taint" => taint::run(ctx, rest),
         "cordon" => cordon::run_cordon(ctx, rest),
         "uncordon" => cordon::run_uncordon(ctx, rest),
+        "drain" => drain::run(ctx, rest),
         other if COMMANDS.contains(&other) => Output::err(format!(
             "error: kubectl {other} is not available in Kubeplay yet\n"
         )),
