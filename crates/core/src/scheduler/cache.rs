@@ -84,6 +84,8 @@ pub struct Cache {
     term_index: FxMap<String, FxMap<String, FxSet<TermRef>>>,
     term_fallback: FxSet<TermRef>,
     images: FxMap<String, ImageState>,
+    /// label key -> value -> how many nodes (with a Node object) carry it.
+    node_label_values: FxMap<String, FxMap<String, usize>>,
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
     pdbs: BTreeMap<String, Arc<PodDisruptionBudget>>,
 }
@@ -149,6 +151,26 @@ impl Cache {
         let Some(Some(ni)) = self.nodes.get(slot) else {
             return;
         };
+        for (k, v) in &ni.node.metadata.labels {
+            if delta > 0 {
+                *self
+                    .node_label_values
+                    .entry(k.clone())
+                    .or_default()
+                    .entry(v.clone())
+                    .or_default() += 1;
+            } else if let Some(vals) = self.node_label_values.get_mut(k) {
+                if let Some(c) = vals.get_mut(v) {
+                    *c = c.saturating_sub(1);
+                    if *c == 0 {
+                        vals.remove(v);
+                    }
+                }
+                if vals.is_empty() {
+                    self.node_label_values.remove(k);
+                }
+            }
+        }
         for (name, size) in &ni.images {
             if delta > 0 {
                 let st = self.images.entry(name.clone()).or_default();
@@ -272,6 +294,12 @@ impl Cache {
             .get(slot)
             .and_then(|n| n.as_ref())
             .filter(|n| n.has_node)
+    }
+
+    /// The values of a node label key over all nodes, with how many nodes carry each
+    /// (None when no node has the key).
+    pub fn node_label_values(&self, key: &str) -> Option<&FxMap<String, usize>> {
+        self.node_label_values.get(key)
     }
 
     /// How many nodes hold an image (ImageLocality's spread), 0 when none.

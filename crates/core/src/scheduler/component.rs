@@ -11,7 +11,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::{schedule_pod, Cache, Decision, Record, SchedulerState};
+use super::{schedule_pod_compact, Cache, CompactRecord, Decision, Record, SchedulerState};
 use crate::api::core_v1::{Pod, PodCondition};
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
@@ -141,7 +141,7 @@ pub struct KubeScheduler {
     /// The latest cycle's explanation per pod (`namespace/name`): every pending pod's,
     /// and those of the most recently bound pods (a record lists up to every examined
     /// node, so keeping one per bound pod would not scale to 150,000 pods).
-    records: BTreeMap<Key, Record>,
+    records: BTreeMap<Key, CompactRecord>,
     recently_bound: std::collections::VecDeque<Key>,
     recorder: Recorder,
 }
@@ -185,8 +185,8 @@ impl KubeScheduler {
 
     /// The latest scheduling record of a pod (`namespace/name`): per node, the plugin
     /// that rejected it, or the scores.
-    pub fn record(&self, key: &str) -> Option<&Record> {
-        self.records.get(key)
+    pub fn record(&self, key: &str) -> Option<Record> {
+        self.records.get(key).map(CompactRecord::render)
     }
 
     /// Upstream `helper.DefaultSelector`: the selectors of the Services,
@@ -425,8 +425,9 @@ impl KubeScheduler {
             }
         };
         let spread = Self::default_spread_selector(ctx.api, &pod);
-        let outcome = schedule_pod(&pod, spread.as_ref(), &self.cache, &mut self.state, ctx.rng);
-        self.records.insert(key.to_string(), outcome.record.clone());
+        let outcome =
+            schedule_pod_compact(&pod, spread.as_ref(), &self.cache, &mut self.state, ctx.rng);
+        self.records.insert(key.to_string(), outcome.record);
         let entry = self.queue.entries.entry(key.to_string()).or_default();
         entry.attempts += 1;
         match outcome.decision {

@@ -147,6 +147,10 @@ pub struct CycleState {
     data: Vec<(TypeId, Box<dyn StateData>)>,
     pub skip_filter_plugins: BTreeSet<&'static str>,
     pub skip_score_plugins: BTreeSet<&'static str>,
+    /// `skip_filter_plugins` as bits over the profile's Filter plugins (bit i: the
+    /// i-th Filter plugin is skipped), kept in step by [`Framework`] so the per-node
+    /// loop tests a bit instead of looking names up.
+    pub(crate) skip_filter_mask: u64,
 }
 
 impl Clone for CycleState {
@@ -159,6 +163,7 @@ impl Clone for CycleState {
                 .collect(),
             skip_filter_plugins: self.skip_filter_plugins.clone(),
             skip_score_plugins: self.skip_score_plugins.clone(),
+            skip_filter_mask: self.skip_filter_mask,
         }
     }
 }
@@ -516,6 +521,11 @@ impl Framework {
             let (r, s) = pl.pre_filter(h, state, pod);
             if s.is_skip() {
                 state.skip_filter_plugins.insert(pl.name());
+                for (i, f) in self.filter.iter().enumerate().take(64) {
+                    if f.name() == pl.name() {
+                        state.skip_filter_mask |= 1u64 << i;
+                    }
+                }
                 continue;
             }
             if !s.is_success() {
@@ -565,8 +575,12 @@ impl Framework {
         pod: &PodInfo,
         node: &NodeInfo,
     ) -> Status {
-        for pl in &self.filter {
-            if !state.skip_filter_plugins.is_empty()
+        for (i, pl) in self.filter.iter().enumerate() {
+            if i < 64 {
+                if state.skip_filter_mask & (1u64 << i) != 0 {
+                    continue;
+                }
+            } else if !state.skip_filter_plugins.is_empty()
                 && state.skip_filter_plugins.contains(pl.name())
             {
                 continue;
@@ -699,25 +713,71 @@ impl Framework {
         pod: &PodInfo,
         nodes: &[&NodeInfo],
     ) -> Result<Vec<NodePluginScores>, Status> {
-        let mut out: Vec<NodePluginScores> = nodes
+        let t = self.run_score_table(h, state, pod, nodes)?;
+        Ok(nodes
             .iter()
-            .map(|n| NodePluginScores {
+            .enumerate()
+            .map(|(i, n)| NodePluginScores {
                 name: n.name.clone(),
-                scores: Vec::new(),
-                total: 0,
+                scores: t
+                    .row(i)
+                    .iter()
+                    .zip(&t.plugins)
+                    .map(|(v, p)| (*p, v.raw, v.normalized, v.weighted))
+                    .collect(),
+                total: t.totals.get(i).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// [`Framework::run_score_plugins`] into a flat [`ScoreTable`] (no allocation per
+    /// node).
+    pub fn run_score_table(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+    ) -> Result<ScoreTable, Status> {
+        let active: Vec<&(Arc<dyn ScorePlugin>, i64)> = self
+            .score
+            .iter()
+            .filter(|(pl, _)| {
+                state.skip_score_plugins.is_empty() || !state.skip_score_plugins.contains(pl.name())
             })
             .collect();
-        for (pl, weight) in &self.score {
-            if state.skip_score_plugins.contains(pl.name()) {
-                continue;
+        let np = active.len();
+        let n = nodes.len();
+        let mut t = ScoreTable {
+            plugins: active.iter().map(|(pl, _)| pl.name()).collect(),
+            values: vec![ScoreValue::default(); n * np],
+            totals: vec![0; n],
+        };
+        let mut buf: Vec<NodeScore> = Vec::new();
+        for (j, (pl, weight)) in active.iter().enumerate() {
+            let normalize = pl.has_normalize();
+            if normalize && buf.is_empty() {
+                buf = nodes
+                    .iter()
+                    .map(|nd| NodeScore {
+                        name: nd.name.clone(),
+                        score: 0,
+                    })
+                    .collect();
             }
-            let mut scores: Vec<NodeScore> = Vec::with_capacity(nodes.len());
-            for n in nodes {
-                match pl.score(h, state, pod, n) {
-                    Ok(s) => scores.push(NodeScore {
-                        name: n.name.clone(),
-                        score: s,
-                    }),
+            for (i, nd) in nodes.iter().enumerate() {
+                match pl.score(h, state, pod, nd) {
+                    Ok(s) => {
+                        if let Some(v) = t.values.get_mut(i * np + j) {
+                            v.raw = s;
+                            v.normalized = s;
+                        }
+                        if normalize {
+                            if let Some(b) = buf.get_mut(i) {
+                                b.score = s;
+                            }
+                        }
+                    }
                     Err(st) => {
                         return Err(Status::error(format!(
                             "plugin {:?} failed with: {}",
@@ -728,33 +788,63 @@ impl Framework {
                     }
                 }
             }
-            let raw: Vec<i64> = scores.iter().map(|s| s.score).collect();
-            if pl.has_normalize() {
-                let st = pl.normalize_score(h, state, pod, &mut scores);
+            if normalize {
+                let st = pl.normalize_score(h, state, pod, &mut buf);
                 if !st.is_success() {
                     return Err(st.with_plugin(pl.name()));
                 }
+                for (i, b) in buf.iter().enumerate() {
+                    if let Some(v) = t.values.get_mut(i * np + j) {
+                        v.normalized = b.score;
+                    }
+                }
             }
-            for (i, s) in scores.iter().enumerate() {
-                if s.score > MAX_NODE_SCORE || s.score < MIN_NODE_SCORE {
+            for i in 0..n {
+                let Some(v) = t.values.get_mut(i * np + j) else {
+                    continue;
+                };
+                if v.normalized > MAX_NODE_SCORE || v.normalized < MIN_NODE_SCORE {
                     return Err(Status::error(format!(
                         "plugin {:?} returns an invalid score {}, it should in the range of [{}, {}] after normalizing",
                         pl.name(),
-                        s.score,
+                        v.normalized,
                         MIN_NODE_SCORE,
                         MAX_NODE_SCORE
                     ))
                     .with_plugin(pl.name()));
                 }
-                if let Some(o) = out.get_mut(i) {
-                    let w = s.score * weight;
-                    o.scores
-                        .push((pl.name(), raw.get(i).copied().unwrap_or(0), s.score, w));
-                    o.total += w;
+                v.weighted = v.normalized * weight;
+                if let Some(tot) = t.totals.get_mut(i) {
+                    *tot += v.weighted;
                 }
             }
         }
-        Ok(out)
+        Ok(t)
+    }
+}
+
+/// One plugin's score for one node: raw, normalized, weighted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScoreValue {
+    pub raw: i64,
+    pub normalized: i64,
+    pub weighted: i64,
+}
+
+/// The scores of a cycle, flat: `values[i * plugins.len() + j]` is the j-th scoring
+/// plugin's score of the i-th node; `totals[i]` the node's weighted sum.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScoreTable {
+    pub plugins: Vec<&'static str>,
+    pub values: Vec<ScoreValue>,
+    pub totals: Vec<i64>,
+}
+
+impl ScoreTable {
+    /// The scores of the i-th node, one per plugin.
+    pub fn row(&self, i: usize) -> &[ScoreValue] {
+        let np = self.plugins.len();
+        self.values.get(i * np..(i + 1) * np).unwrap_or(&[])
     }
 }
 

@@ -34,8 +34,8 @@ pub mod types;
 pub use cache::Cache;
 pub use framework::{Code, CycleState, Framework, Status};
 pub use schedule::{
-    num_feasible_nodes_to_find, schedule_pod, Decision, NodeRecord, Outcome, PluginScore, Record,
-    Rejection, SchedulerState,
+    num_feasible_nodes_to_find, schedule_pod, schedule_pod_compact, CompactOutcome, CompactRecord,
+    Decision, NodeRecord, Outcome, PluginScore, Record, Rejection, SchedulerState,
 };
 pub use types::{NodeInfo, PodInfo, Resource};
 

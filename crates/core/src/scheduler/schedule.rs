@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 use super::cache::Cache;
 use super::framework::{
-    fit_error_message, Code, CycleState, Diagnosis, Framework, Handle, NodePluginScores, Status,
+    fit_error_message, Code, CycleState, Diagnosis, Framework, Handle, NodePluginScores,
+    ScoreTable, Status,
 };
 use super::types::{NodeInfo, PodInfo};
 use crate::api::core_v1::Pod;
@@ -158,27 +159,144 @@ pub struct Outcome {
     pub record: Record,
 }
 
-fn node_record(name: &Arc<str>, s: &Status) -> NodeRecord {
-    NodeRecord {
-        node: name.clone(),
-        rejected: Some(Rejection::from_status(s)),
-        scores: Vec::new(),
-        total: 0,
+/// How an examined node ended, in a [`CompactRecord`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Examined {
+    /// Rejected with the status at this index of `statuses`.
+    Rejected(u32),
+    /// Feasible and scored: this row of `scores`.
+    Scored(u32),
+    /// The only feasible node (not scored).
+    Unscored,
+}
+
+/// A [`Record`] stored compactly: the examined nodes are names with an index into a
+/// table of distinct rejections or into the flat score table, so a cycle allocates
+/// nothing per node for its explanation. [`CompactRecord::render`] gives the Record.
+#[derive(Clone, Debug, Default)]
+pub struct CompactRecord {
+    /// Everything but `nodes`.
+    base: Record,
+    examined: Vec<(Arc<str>, Examined)>,
+    statuses: Vec<Status>,
+    scores: ScoreTable,
+}
+
+impl CompactRecord {
+    /// The full record.
+    pub fn render(&self) -> Record {
+        let mut r = self.base.clone();
+        r.nodes = self
+            .examined
+            .iter()
+            .map(|(name, e)| match e {
+                Examined::Rejected(i) => NodeRecord {
+                    node: name.clone(),
+                    rejected: self.statuses.get(*i as usize).map(Rejection::from_status),
+                    scores: Vec::new(),
+                    total: 0,
+                },
+                Examined::Scored(row) => {
+                    let row = *row as usize;
+                    NodeRecord {
+                        node: name.clone(),
+                        rejected: None,
+                        scores: self
+                            .scores
+                            .row(row)
+                            .iter()
+                            .zip(&self.scores.plugins)
+                            .map(|(v, p)| PluginScore {
+                                plugin: p,
+                                raw: v.raw,
+                                normalized: v.normalized,
+                                weighted: v.weighted,
+                            })
+                            .collect(),
+                        total: self.scores.totals.get(row).copied().unwrap_or(0),
+                    }
+                }
+                Examined::Unscored => NodeRecord {
+                    node: name.clone(),
+                    rejected: None,
+                    scores: Vec::new(),
+                    total: 0,
+                },
+            })
+            .collect();
+        r
+    }
+
+    /// The event message of the cycle.
+    pub fn message(&self) -> &str {
+        &self.base.message
+    }
+}
+
+/// The result of [`schedule_pod_compact`].
+#[derive(Clone, Debug)]
+pub struct CompactOutcome {
+    pub decision: Decision,
+    pub record: CompactRecord,
+}
+
+/// Rejections of one cycle: per rejected node an index into a table of distinct
+/// statuses (most nodes are rejected for the same few reasons).
+#[derive(Default)]
+struct Rejections {
+    statuses: Vec<Status>,
+    /// (node, status index).
+    nodes: Vec<(Arc<str>, u32)>,
+}
+
+impl Rejections {
+    fn add(&mut self, name: &Arc<str>, st: Status) -> u32 {
+        let found = self
+            .statuses
+            .iter()
+            .rev()
+            .take(8)
+            .position(|s| *s == st)
+            .map(|back| self.statuses.len() - 1 - back);
+        let idx = match found {
+            Some(i) => i,
+            None => {
+                self.statuses.push(st);
+                self.statuses.len() - 1
+            }
+        } as u32;
+        self.nodes.push((name.clone(), idx));
+        idx
+    }
+
+    /// Upstream's NodeToStatus map (the last status of a node wins).
+    fn fill(&self, d: &mut Diagnosis) {
+        for (name, idx) in &self.nodes {
+            if let Some(st) = self.statuses.get(*idx as usize) {
+                d.node_to_status.statuses.insert(name.clone(), st.clone());
+            }
+        }
     }
 }
 
 /// Upstream `selectHost`: the highest total; ties broken uniformly with reservoir
 /// sampling.
 pub fn select_host(scores: &[NodePluginScores], rng: &mut Rng) -> Option<usize> {
+    let totals: Vec<i64> = scores.iter().map(|s| s.total).collect();
+    select_host_by_total(&totals, rng)
+}
+
+/// [`select_host`] over the nodes' totals.
+pub fn select_host_by_total(totals: &[i64], rng: &mut Rng) -> Option<usize> {
     let mut best: Option<usize> = None;
     let mut max = i64::MIN;
     let mut count = 0u64;
-    for (i, s) in scores.iter().enumerate() {
-        if best.is_none() || s.total > max {
-            max = s.total;
+    for (i, &t) in totals.iter().enumerate() {
+        if best.is_none() || t > max {
+            max = t;
             best = Some(i);
             count = 1;
-        } else if s.total == max {
+        } else if t == max {
             count += 1;
             if rng.below(count) == 0 {
                 best = Some(i);
@@ -198,22 +316,53 @@ pub fn schedule_pod(
     sched: &mut SchedulerState,
     rng: &mut Rng,
 ) -> Outcome {
+    let o = schedule_pod_compact(pod, default_spread_selector, cache, sched, rng);
+    Outcome {
+        record: o.record.render(),
+        decision: o.decision,
+    }
+}
+
+fn compact_error(mut record: CompactRecord, message: String) -> CompactOutcome {
+    record.base.message = message.clone();
+    CompactOutcome {
+        decision: Decision::Error { message },
+        record,
+    }
+}
+
+/// [`schedule_pod`] with the record kept compact (the scheduler component stores
+/// these and renders a [`Record`] when asked).
+pub fn schedule_pod_compact(
+    pod: &Arc<Pod>,
+    default_spread_selector: Option<&Selector>,
+    cache: &Cache,
+    sched: &mut SchedulerState,
+    rng: &mut Rng,
+) -> CompactOutcome {
     let pi = PodInfo::new(pod.clone());
     let h = Handle {
         cache,
         default_spread_selector,
     };
-    let fwk = sched.framework.clone();
+    let SchedulerState {
+        framework: fwk,
+        next_start_node_index,
+        percentage_of_nodes_to_score,
+    } = sched;
     let num_all = cache.num_nodes();
-    let mut record = Record {
-        pod: pi.key.clone(),
-        num_all_nodes: num_all,
+    let mut record = CompactRecord {
+        base: Record {
+            pod: pi.key.clone(),
+            num_all_nodes: num_all,
+            ..Default::default()
+        },
         ..Default::default()
     };
     if num_all == 0 {
         let message = "no nodes available to schedule pods".to_string();
-        record.message = message.clone();
-        return Outcome {
+        record.base.message = message.clone();
+        return CompactOutcome {
             decision: Decision::Unschedulable {
                 message,
                 nominated_node_name: Some(String::new()),
@@ -225,13 +374,16 @@ pub fn schedule_pod(
     let mut state = CycleState::default();
     let mut diagnosis = Diagnosis::default();
     let mut feasible: Vec<&NodeInfo> = Vec::new();
+    let mut rejections = Rejections::default();
+    // Rejections of the nominated node counted twice (the map holds it once).
+    let mut duplicate_rejections = 0usize;
 
     let (pre_res, s, plugins_with_nodes) = fwk.run_pre_filter_plugins(&h, &mut state, &pi);
     if !s.is_success() {
         if !s.is_rejected() {
-            return error_outcome(record, s.message());
+            return compact_error(record, s.message());
         }
-        record.pre_filter = Some(Rejection::from_status(&s));
+        record.base.pre_filter = Some(Rejection::from_status(&s));
         diagnosis.pre_filter_msg = s.message();
         diagnosis.unschedulable_plugins.insert(s.plugin);
         diagnosis.node_to_status.absent = s;
@@ -243,20 +395,19 @@ pub fn schedule_pod(
             .map(|s| s.nominated_node_name.as_str())
             .unwrap_or("");
         let mut done = false;
+        let mut nominated_rejected: Option<Arc<str>> = None;
         if !nominated.is_empty() {
             if let Some(ni) = cache.node_info(nominated) {
                 let st = fwk.run_filter_plugins(&h, &state, &pi, ni);
                 if st.code == Code::Error {
-                    return error_outcome(record, st.message());
+                    return compact_error(record, st.message());
                 }
                 if st.is_success() {
                     feasible.push(ni);
                     done = true;
                 } else {
-                    diagnosis
-                        .node_to_status
-                        .statuses
-                        .insert(ni.name.clone(), st);
+                    rejections.add(&ni.name, st);
+                    nominated_rejected = Some(ni.name.clone());
                 }
             }
         }
@@ -271,12 +422,12 @@ pub fn schedule_pod(
                     plugins.into_iter().collect::<Vec<_>>().join(" ")
                 );
                 let st = Status::new(Code::UnschedulableAndUnresolvable, msg);
-                record.not_examined = Some(Rejection::from_status(&st));
+                record.base.not_examined = Some(Rejection::from_status(&st));
                 diagnosis.node_to_status.absent = st;
             }
             let len = narrowed.as_ref().map_or(num_all, |v| v.len());
-            let to_find = num_feasible_nodes_to_find(sched.percentage_of_nodes_to_score, len);
-            let start = sched.next_start_node_index;
+            let to_find = num_feasible_nodes_to_find(*percentage_of_nodes_to_score, len);
+            let start = *next_start_node_index;
             let mut processed = 0usize;
             for i in 0..len {
                 if feasible.len() >= to_find {
@@ -293,24 +444,33 @@ pub fn schedule_pod(
                 processed += 1;
                 let st = fwk.run_filter_plugins(&h, &state, &pi, ni);
                 if st.code == Code::Error {
-                    sched.next_start_node_index = (start + processed) % num_all;
-                    return error_outcome(record, st.message());
+                    *next_start_node_index = (start + processed) % num_all;
+                    record.statuses = std::mem::take(&mut rejections.statuses);
+                    return compact_error(record, st.message());
                 }
                 if st.is_success() {
                     feasible.push(ni);
                 } else {
-                    record.nodes.push(node_record(&ni.name, &st));
-                    diagnosis
-                        .node_to_status
-                        .statuses
-                        .insert(ni.name.clone(), st);
+                    if nominated_rejected
+                        .as_ref()
+                        .is_some_and(|n| Arc::ptr_eq(n, &ni.name))
+                    {
+                        duplicate_rejections += 1;
+                    }
+                    let idx = rejections.add(&ni.name, st);
+                    record
+                        .examined
+                        .push((ni.name.clone(), Examined::Rejected(idx)));
                 }
             }
-            sched.next_start_node_index = (start + processed) % num_all;
+            *next_start_node_index = (start + processed) % num_all;
         }
     }
+    record.statuses = std::mem::take(&mut rejections.statuses);
 
     if feasible.is_empty() {
+        rejections.statuses = record.statuses.clone();
+        rejections.fill(&mut diagnosis);
         // PostFilter: preemption.
         let (result, st) =
             fwk.run_post_filter_plugins(&h, &state, &pi, &diagnosis.node_to_status, rng);
@@ -320,10 +480,10 @@ pub fn schedule_pod(
             Some(r) => (r.nominated_node_name, r.victims),
             None => (None, Vec::new()),
         };
-        record.nominated_node_name = nominated.clone();
-        record.victims = victims.iter().map(|v| v.key.clone()).collect();
-        record.message = message.clone();
-        return Outcome {
+        record.base.nominated_node_name = nominated.clone();
+        record.base.victims = victims.iter().map(|v| v.key.clone()).collect();
+        record.base.message = message.clone();
+        return CompactOutcome {
             decision: Decision::Unschedulable {
                 message,
                 nominated_node_name: nominated,
@@ -333,63 +493,41 @@ pub fn schedule_pod(
         };
     }
 
-    let evaluated = feasible.len() + diagnosis.node_to_status.len();
+    let evaluated = feasible.len() + rejections.nodes.len() - duplicate_rejections;
     let chosen: Arc<str> = if feasible.len() == 1 {
         let ni = feasible[0];
-        record.nodes.push(NodeRecord {
-            node: ni.name.clone(),
-            rejected: None,
-            scores: Vec::new(),
-            total: 0,
-        });
+        record.examined.push((ni.name.clone(), Examined::Unscored));
         ni.name.clone()
     } else {
         let st = fwk.run_pre_score_plugins(&h, &mut state, &pi, &feasible);
         if !st.is_success() {
-            return error_outcome(record, st.message());
+            return compact_error(record, st.message());
         }
-        let scores = match fwk.run_score_plugins(&h, &state, &pi, &feasible) {
+        let table = match fwk.run_score_table(&h, &state, &pi, &feasible) {
             Ok(s) => s,
-            Err(st) => return error_outcome(record, st.message()),
+            Err(st) => return compact_error(record, st.message()),
         };
-        for s in &scores {
-            record.nodes.push(NodeRecord {
-                node: s.name.clone(),
-                rejected: None,
-                scores: s
-                    .scores
-                    .iter()
-                    .map(|(p, raw, norm, w)| PluginScore {
-                        plugin: p,
-                        raw: *raw,
-                        normalized: *norm,
-                        weighted: *w,
-                    })
-                    .collect(),
-                total: s.total,
-            });
-        }
-        match select_host(&scores, rng).and_then(|i| scores.get(i)) {
-            Some(s) => s.name.clone(),
-            None => return error_outcome(record, "empty priorityList".to_string()),
+        record.examined.extend(
+            feasible
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.name.clone(), Examined::Scored(i as u32))),
+        );
+        let best = select_host_by_total(&table.totals, rng);
+        record.scores = table;
+        match best.and_then(|i| feasible.get(i)) {
+            Some(n) => n.name.clone(),
+            None => return compact_error(record, "empty priorityList".to_string()),
         }
     };
-    record.selected = Some(chosen.to_string());
-    record.message = format!("Successfully assigned {} to {}", pi.key, chosen);
-    Outcome {
+    record.base.selected = Some(chosen.to_string());
+    record.base.message = format!("Successfully assigned {} to {}", pi.key, chosen);
+    CompactOutcome {
         decision: Decision::Scheduled {
             node: chosen.to_string(),
             evaluated_nodes: evaluated,
             feasible_nodes: feasible.len(),
         },
-        record,
-    }
-}
-
-fn error_outcome(mut record: Record, message: String) -> Outcome {
-    record.message = message.clone();
-    Outcome {
-        decision: Decision::Error { message },
         record,
     }
 }

@@ -426,6 +426,23 @@ pub struct NodeInfo {
     pub pods_with_affinity: usize,
     /// Pods with required anti-affinity (`PodsWithRequiredAntiAffinity`).
     pub pods_with_required_anti_affinity: usize,
+    /// `spec.unschedulable`, kept here so the filters need not reach into the Node.
+    pub unschedulable: bool,
+    /// `spec.taints` (shared with nothing; usually empty).
+    pub taints: Vec<crate::api::core_v1::Taint>,
+    /// The hashes of the label keys (one cache line for a typical node) and the
+    /// labels in the same order: a lookup compares hashes before strings (see
+    /// [`NodeInfo::label`]).
+    label_hashes: Vec<u64>,
+    label_kv: Vec<(String, String)>,
+}
+
+/// The hash [`NodeInfo::label_hashed`] expects for a label key.
+pub fn label_key_hash(key: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = super::FxHasher::default();
+    h.write(key.as_bytes());
+    h.finish()
 }
 
 impl NodeInfo {
@@ -443,6 +460,10 @@ impl NodeInfo {
             images: Vec::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
+            unschedulable: false,
+            taints: Vec::new(),
+            label_hashes: Vec::new(),
+            label_kv: Vec::new(),
         };
         ni.set_node(node);
         ni
@@ -466,8 +487,43 @@ impl NodeInfo {
         images.sort();
         images.dedup_by(|a, b| a.0 == b.0);
         self.images = images;
+        self.unschedulable = node.spec.unschedulable;
+        self.taints = node.spec.taints.clone();
+        self.label_hashes = node
+            .metadata
+            .labels
+            .keys()
+            .map(|k| label_key_hash(k))
+            .collect();
+        self.label_kv = node
+            .metadata
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         self.node = node;
         self.has_node = true;
+    }
+
+    /// The value of a node label (same as `labels().get(key)`).
+    #[inline]
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.label_hashed(label_key_hash(key), key)
+    }
+
+    /// [`NodeInfo::label`] with the key's [`label_key_hash`] computed by the caller.
+    #[inline]
+    pub fn label_hashed(&self, hash: u64, key: &str) -> Option<&str> {
+        for (i, h) in self.label_hashes.iter().enumerate() {
+            if *h == hash {
+                if let Some((k, v)) = self.label_kv.get(i) {
+                    if k == key {
+                        return Some(v.as_str());
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The node's labels.

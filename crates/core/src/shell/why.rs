@@ -16,12 +16,18 @@ pub fn run(cluster: &mut Cluster, argv: &[String]) -> String {
     };
     let name = match a.positionals.as_slice() {
         [kind, name] if matches!(kind.as_str(), "pod" | "pods" | "po") => name.clone(),
-        [pn] if pn.starts_with("pod/") || pn.starts_with("pods/") || pn.starts_with("po/") => pn.split_once('/').map(|x| x.1.to_string()).unwrap_or_default(),
+        [pn] if pn.starts_with("pod/") || pn.starts_with("pods/") || pn.starts_with("po/") => pn
+            .split_once('/')
+            .map(|x| x.1.to_string())
+            .unwrap_or_default(),
         _ => return "error: usage: kubeplay why pod NAME [-n NAMESPACE]\n".into(),
     };
     let ns = a.get("namespace").unwrap_or("default").to_string();
     let key = format!("{ns}/{name}");
-    let Some(record) = cluster.component_mut::<KubeScheduler>().and_then(|s| s.record(&key).cloned()) else {
+    let Some(record) = cluster
+        .component_mut::<KubeScheduler>()
+        .and_then(|s| s.record(&key))
+    else {
         return match cluster.api.get(crate::api::Kind::Pod, &ns, &name) {
             Err(e) => crate::kubectl::server_error(&e),
             Ok(_) => format!("pod {key} has no scheduling attempt on record (bound by nodeName, or another scheduler)\n"),
@@ -29,7 +35,11 @@ pub fn run(cluster: &mut Cluster, argv: &[String]) -> String {
     };
     let mut out = format!("Pod {key}: {}\n", record.message);
     if let Some(r) = &record.pre_filter {
-        out.push_str(&format!("PreFilter {} rejected the pod: {}\n", r.plugin, r.reasons.join(", ")));
+        out.push_str(&format!(
+            "PreFilter {} rejected the pod: {}\n",
+            r.plugin,
+            r.reasons.join(", ")
+        ));
     }
     let plugins: Vec<&'static str> = {
         let mut v: Vec<&'static str> = Vec::new();
@@ -42,10 +52,20 @@ pub fn run(cluster: &mut Cluster, argv: &[String]) -> String {
         }
         v
     };
-    let mut rows = vec![vec!["NODE".to_string(), "RESULT".into(), "PLUGIN".into(), "REASON / SCORE".into()]];
+    let mut rows = vec![vec![
+        "NODE".to_string(),
+        "RESULT".into(),
+        "PLUGIN".into(),
+        "REASON / SCORE".into(),
+    ]];
     for n in &record.nodes {
         match &n.rejected {
-            Some(r) => rows.push(vec![n.node.to_string(), "rejected".into(), r.plugin.into(), r.reasons.join(", ")]),
+            Some(r) => rows.push(vec![
+                n.node.to_string(),
+                "rejected".into(),
+                r.plugin.into(),
+                r.reasons.join(", "),
+            ]),
             None => {
                 let chosen = record.selected.as_deref() == Some(&*n.node);
                 let scores: Vec<String> = plugins
@@ -53,17 +73,46 @@ pub fn run(cluster: &mut Cluster, argv: &[String]) -> String {
                     .filter_map(|p| n.scores.iter().find(|s| s.plugin == *p))
                     .map(|s| format!("{} {} ({})", s.plugin, s.normalized, s.weighted))
                     .collect();
-                let detail = if scores.is_empty() { "the only feasible node: not scored".to_string() } else { format!("total {}: {}", n.total, scores.join(", ")) };
-                rows.push(vec![n.node.to_string(), if chosen { "selected".into() } else { "feasible".into() }, String::new(), detail]);
+                let detail = if scores.is_empty() {
+                    "the only feasible node: not scored".to_string()
+                } else {
+                    format!("total {}: {}", n.total, scores.join(", "))
+                };
+                rows.push(vec![
+                    n.node.to_string(),
+                    if chosen {
+                        "selected".into()
+                    } else {
+                        "feasible".into()
+                    },
+                    String::new(),
+                    detail,
+                ]);
             }
         }
     }
     if let Some(r) = &record.not_examined {
-        rows.push(vec!["(others)".into(), "rejected".into(), r.plugin.into(), r.reasons.join(", ")]);
+        rows.push(vec![
+            "(others)".into(),
+            "rejected".into(),
+            r.plugin.into(),
+            r.reasons.join(", "),
+        ]);
     }
     out.push_str(&table::render(&rows));
-    if let Some(n) = record.nominated_node_name.as_deref().filter(|n| !n.is_empty()) {
-        out.push_str(&format!("Nominated node: {n}; victims: {}\n", if record.victims.is_empty() { "<none>".into() } else { record.victims.join(", ") }));
+    if let Some(n) = record
+        .nominated_node_name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+    {
+        out.push_str(&format!(
+            "Nominated node: {n}; victims: {}\n",
+            if record.victims.is_empty() {
+                "<none>".into()
+            } else {
+                record.victims.join(", ")
+            }
+        ));
     }
     out
 }

@@ -39,11 +39,11 @@ pub struct InterPodAffinity;
 type TopologyCounts = FxMap<String, FxMap<String, i64>>;
 
 fn update(m: &mut TopologyCounts, node: &NodeInfo, key: &str, delta: i64) {
-    let Some(v) = node.labels().get(key) else {
+    let Some(v) = node.label(key) else {
         return;
     };
     let vals = m.entry(key.to_string()).or_default();
-    let c = vals.entry(v.clone()).or_default();
+    let c = vals.entry(v.to_string()).or_default();
     *c += delta;
     if *c == 0 {
         vals.remove(v);
@@ -252,11 +252,10 @@ impl FilterPlugin for InterPodAffinity {
         let Some(s) = state.read::<PreFilterState>() else {
             return Status::success();
         };
-        let labels = node.labels();
         // Required affinity.
         let mut pods_exist = true;
         for t in &s.required_affinity {
-            match labels.get(&t.topology_key) {
+            match node.label(&t.topology_key) {
                 Some(v) => {
                     if get(&s.affinity_counts, &t.topology_key, v) <= 0 {
                         pods_exist = false;
@@ -276,7 +275,7 @@ impl FilterPlugin for InterPodAffinity {
         // Required anti-affinity.
         if !s.anti_affinity_counts.is_empty() {
             for t in &s.required_anti_affinity {
-                if let Some(v) = labels.get(&t.topology_key) {
+                if let Some(v) = node.label(&t.topology_key) {
                     if get(&s.anti_affinity_counts, &t.topology_key, v) > 0 {
                         return Status::new(Code::Unschedulable, ERR_REASON_ANTI_AFFINITY);
                     }
@@ -285,7 +284,7 @@ impl FilterPlugin for InterPodAffinity {
         }
         // Existing pods' anti-affinity.
         for (k, vals) in &s.existing_anti_affinity_counts {
-            if let Some(v) = labels.get(k) {
+            if let Some(v) = node.label(k) {
                 if vals.get(v).copied().unwrap_or(0) > 0 {
                     return Status::new(Code::Unschedulable, ERR_REASON_EXISTING_ANTI_AFFINITY);
                 }
@@ -301,10 +300,10 @@ struct PreScoreState {
 }
 
 fn add_score(m: &mut TopologyCounts, node: &NodeInfo, key: &str, w: i64) {
-    if let Some(v) = node.labels().get(key) {
+    if let Some(v) = node.label(key) {
         *m.entry(key.to_string())
             .or_default()
-            .entry(v.clone())
+            .entry(v.to_string())
             .or_default() += w;
     }
 }
@@ -390,10 +389,9 @@ impl ScorePlugin for InterPodAffinity {
         let Some(s) = state.read::<PreScoreState>() else {
             return Ok(0);
         };
-        let labels = node.labels();
         Ok(s.topology_score
             .iter()
-            .filter_map(|(k, vals)| labels.get(k).and_then(|v| vals.get(v)))
+            .filter_map(|(k, vals)| node.label(k).and_then(|v| vals.get(v)))
             .sum())
     }
     fn has_normalize(&self) -> bool {

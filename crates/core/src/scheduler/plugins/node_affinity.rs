@@ -11,7 +11,7 @@ use crate::scheduler::framework::{
     default_normalize_score, Code, CycleState, FilterPlugin, Handle, NodeScore, Plugin,
     PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
-use crate::scheduler::types::{NodeInfo, PodInfo};
+use crate::scheduler::types::{label_key_hash, NodeInfo, PodInfo};
 
 /// Upstream `ErrReasonPod`.
 pub const ERR_REASON_POD: &str = "node(s) didn't match Pod's node affinity/selector";
@@ -21,7 +21,7 @@ pub const ERR_REASON_CONFLICT: &str = "pod affinity terms conflict";
 /// A parsed node selector term (labels and `metadata.name` fields).
 #[derive(Clone, Debug)]
 pub struct ParsedTerm {
-    labels: Option<Selector>,
+    labels: Option<NodeLabelSelector>,
     /// `(equal?, name)` requirements on `metadata.name`.
     fields: Option<Vec<(String, bool, String)>>,
 }
@@ -39,7 +39,7 @@ impl ParsedTerm {
             for e in &t.match_expressions {
                 reqs.push(requirement(e)?);
             }
-            labels = Some(Selector::from_requirements(reqs));
+            labels = Some(NodeLabelSelector::new(Selector::from_requirements(reqs)));
         }
         let mut fields = None;
         if !t.match_fields.is_empty() {
@@ -59,10 +59,34 @@ impl ParsedTerm {
         Some(ParsedTerm { labels, fields })
     }
 
+    /// [`ParsedTerm::matches`] for a node (its labels and name).
+    pub fn matches_node(&self, node: &NodeInfo) -> bool {
+        if let Some(l) = &self.labels {
+            if !l.matches_node(node) {
+                return false;
+            }
+        }
+        self.matches_fields(&node.name)
+    }
+
+    fn matches_fields(&self, node_name: &str) -> bool {
+        if let Some(fs) = &self.fields {
+            if !node_name.is_empty() {
+                for (k, eq, v) in fs {
+                    let actual = if k == "metadata.name" { node_name } else { "" };
+                    if (actual == v) != *eq {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
     /// Upstream `nodeSelectorTerm.match`.
     pub fn matches(&self, labels: &BTreeMap<String, String>, node_name: &str) -> bool {
         if let Some(l) = &self.labels {
-            if !l.matches(labels) {
+            if !l.sel.matches(labels) {
                 return false;
             }
         }
@@ -77,6 +101,64 @@ impl ParsedTerm {
             }
         }
         true
+    }
+}
+
+/// `Requirement::matches` against a node's labels through [`NodeInfo::label`] (the same
+/// semantics, without walking the label map per requirement).
+pub(crate) fn requirement_matches_node(r: &Requirement, hash: u64, node: &NodeInfo) -> bool {
+    let v = node.label_hashed(hash, &r.key);
+    let has = |v: &str| r.values.iter().any(|x| x == v);
+    match r.operator {
+        Operator::In | Operator::Equals | Operator::DoubleEquals => v.is_some_and(has),
+        Operator::NotIn | Operator::NotEquals => v.is_none_or(|v| !has(v)),
+        Operator::Exists => v.is_some(),
+        Operator::DoesNotExist => v.is_none(),
+        Operator::GreaterThan | Operator::LessThan => {
+            let Some(Ok(lv)) = v.map(|v| v.parse::<i64>()) else {
+                return false;
+            };
+            let [rv] = r.values.as_slice() else {
+                return false;
+            };
+            let Ok(rv) = rv.parse::<i64>() else {
+                return false;
+            };
+            if r.operator == Operator::GreaterThan {
+                lv > rv
+            } else {
+                lv < rv
+            }
+        }
+    }
+}
+
+/// A selector with the hashes of its requirements' keys, for matching nodes.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeLabelSelector {
+    sel: Selector,
+    hashes: Vec<u64>,
+}
+
+impl NodeLabelSelector {
+    fn new(sel: Selector) -> NodeLabelSelector {
+        let hashes = sel
+            .requirements()
+            .iter()
+            .map(|r| label_key_hash(&r.key))
+            .collect();
+        NodeLabelSelector { sel, hashes }
+    }
+
+    /// `Selector::matches` against a node's labels (see [`requirement_matches_node`]).
+    fn matches_node(&self, node: &NodeInfo) -> bool {
+        !self.sel.is_nothing()
+            && self
+                .sel
+                .requirements()
+                .iter()
+                .zip(&self.hashes)
+                .all(|(r, h)| requirement_matches_node(r, *h, node))
     }
 }
 
@@ -97,7 +179,7 @@ fn requirement(e: &NodeSelectorRequirement) -> Option<Requirement> {
 /// node affinity terms (ORed; invalid or empty terms select nothing).
 #[derive(Clone, Debug, Default)]
 pub struct RequiredNodeAffinity {
-    label_selector: Option<Selector>,
+    label_selector: Option<NodeLabelSelector>,
     terms: Option<Vec<ParsedTerm>>,
 }
 
@@ -107,7 +189,9 @@ impl RequiredNodeAffinity {
         let label_selector = if pod.spec.node_selector.is_empty() {
             None
         } else {
-            Some(Selector::from_set(&pod.spec.node_selector))
+            Some(NodeLabelSelector::new(Selector::from_set(
+                &pod.spec.node_selector,
+            )))
         };
         let terms = pod
             .spec
@@ -137,15 +221,14 @@ impl RequiredNodeAffinity {
 
     /// Upstream `RequiredNodeAffinity.Match`.
     pub fn matches(&self, node: &NodeInfo) -> bool {
-        let labels = node.labels();
         if let Some(s) = &self.label_selector {
-            if !s.matches(labels) {
+            if !s.matches_node(node) {
                 return false;
             }
         }
         match &self.terms {
             None => true,
-            Some(ts) => ts.iter().any(|t| t.matches(labels, &node.name)),
+            Some(ts) => ts.iter().any(|t| t.matches_node(node)),
         }
     }
 }
@@ -288,7 +371,7 @@ impl ScorePlugin for NodeAffinity {
         };
         Ok(s.0
             .iter()
-            .filter(|(_, t)| t.matches(node.labels(), &node.name))
+            .filter(|(_, t)| t.matches_node(node))
             .map(|(w, _)| *w)
             .sum())
     }

@@ -20,7 +20,7 @@ impl Plugin for NodeUnschedulable {
 
 impl FilterPlugin for NodeUnschedulable {
     fn filter(&self, _h: &Handle<'_>, _s: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
-        if !node.node.spec.unschedulable {
+        if !node.unschedulable {
             return Status::success();
         }
         let taint = Taint {

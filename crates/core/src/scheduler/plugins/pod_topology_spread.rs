@@ -60,7 +60,7 @@ impl Constraint {
         }
         if self.node_taints_honor
             && find_matching_untolerated_taint(
-                &node.node.spec.taints,
+                &node.taints,
                 &pod.spec.tolerations,
                 do_not_schedule_taint,
             )
@@ -147,8 +147,7 @@ fn constraints_for(h: &Handle<'_>, pod: &Pod, action: &str) -> Result<Vec<Constr
 }
 
 fn node_has_all_keys(node: &NodeInfo, cs: &[Constraint]) -> bool {
-    let l = node.labels();
-    cs.iter().all(|c| l.contains_key(&c.topology_key))
+    cs.iter().all(|c| node.label(&c.topology_key).is_some())
 }
 
 /// Matching, non-terminating pods of the pod's namespace per node
@@ -210,9 +209,8 @@ impl PreFilterState {
                 continue;
             }
             let v = node
-                .labels()
-                .get(&c.topology_key)
-                .cloned()
+                .label(&c.topology_key)
+                .map(str::to_string)
                 .unwrap_or_default();
             if let Some(m) = self.tp_value_to_match_num.get_mut(i) {
                 *m.entry(v).or_default() += delta;
@@ -256,7 +254,51 @@ impl PreFilterPlugin for PodTopologySpread {
             .map(|c| counts_by_node(h, ns, &c.selector))
             .collect();
         let mut tp: Vec<FxMap<String, i64>> = vec![FxMap::default(); constraints.len()];
-        for node in h.cache.nodes() {
+        // Fast path: every constraint on one topology key and every node eligible
+        // (no node affinity to honor, taints ignored): the domains are the key's values
+        // over all nodes (from the cache's index), the counts the matching pods on
+        // nodes with the key. Same maps as the walk below.
+        let one_key = constraints
+            .first()
+            .map(|c0| {
+                constraints
+                    .iter()
+                    .all(|c| c.topology_key == c0.topology_key)
+            })
+            .unwrap_or(false);
+        let all_eligible = constraints
+            .iter()
+            .all(|c| (!c.node_affinity_honor || required.is_trivial()) && !c.node_taints_honor);
+        if one_key && all_eligible {
+            let key = constraints
+                .first()
+                .map(|c| c.topology_key.as_str())
+                .unwrap_or("");
+            let domains = h.cache.node_label_values(key);
+            for (i, m) in tp.iter_mut().enumerate() {
+                if let Some(d) = domains {
+                    m.reserve(d.len());
+                    for v in d.keys() {
+                        m.insert(v.clone(), 0);
+                    }
+                }
+                let Some(per_node) = counts.get(i) else {
+                    continue;
+                };
+                for (name, n) in per_node {
+                    let Some(node) = h.cache.node_info(name) else {
+                        continue;
+                    };
+                    let Some(v) = node.label(key) else {
+                        continue;
+                    };
+                    if let Some(x) = m.get_mut(v) {
+                        *x += n;
+                    }
+                }
+            }
+        }
+        for node in h.cache.nodes().filter(|_| !(one_key && all_eligible)) {
             if !node_has_all_keys(node, &constraints) {
                 continue;
             }
@@ -264,7 +306,7 @@ impl PreFilterPlugin for PodTopologySpread {
                 if !c.match_node_inclusion_policies(&pod.pod, node, &required) {
                     continue;
                 }
-                let Some(v) = node.labels().get(&c.topology_key) else {
+                let Some(v) = node.label(&c.topology_key) else {
                     continue;
                 };
                 let n = counts
@@ -278,7 +320,7 @@ impl PreFilterPlugin for PodTopologySpread {
                 if let Some(x) = m.get_mut(v) {
                     *x += n;
                 } else {
-                    m.insert(v.clone(), n);
+                    m.insert(v.to_string(), n);
                 }
             }
         }
@@ -336,7 +378,7 @@ impl FilterPlugin for PodTopologySpread {
             return Status::success();
         };
         for (i, c) in s.constraints.iter().enumerate() {
-            let Some(v) = node.labels().get(&c.topology_key) else {
+            let Some(v) = node.label(&c.topology_key) else {
                 return Status::new(
                     Code::UnschedulableAndUnresolvable,
                     ERR_REASON_NODE_LABEL_NOT_MATCH,
@@ -407,11 +449,7 @@ impl PreScorePlugin for PodTopologySpread {
                 if c.topology_key == LABEL_HOSTNAME {
                     continue;
                 }
-                let v = node
-                    .labels()
-                    .get(&c.topology_key)
-                    .map(String::as_str)
-                    .unwrap_or("");
+                let v = node.label(&c.topology_key).unwrap_or("");
                 if let Some(m) = tp_counts.get_mut(i) {
                     if !m.contains_key(v) {
                         m.insert(v.to_string(), 0);
@@ -448,11 +486,7 @@ impl PreScorePlugin for PodTopologySpread {
                     if !c.match_node_inclusion_policies(&pod.pod, node, &required) {
                         continue;
                     }
-                    let v = node
-                        .labels()
-                        .get(&c.topology_key)
-                        .map(String::as_str)
-                        .unwrap_or("");
+                    let v = node.label(&c.topology_key).unwrap_or("");
                     if let Some(x) = tp_counts.get_mut(i).and_then(|m| m.get_mut(v)) {
                         *x += per_node.get(name).copied().unwrap_or(0);
                     }
@@ -487,7 +521,7 @@ impl ScorePlugin for PodTopologySpread {
         }
         let mut score = 0.0;
         for (i, c) in s.constraints.iter().enumerate() {
-            let Some(v) = node.labels().get(&c.topology_key) else {
+            let Some(v) = node.label(&c.topology_key) else {
                 continue;
             };
             let cnt = if c.topology_key == LABEL_HOSTNAME {

@@ -28,7 +28,7 @@ impl Plugin for TaintToleration {
 impl FilterPlugin for TaintToleration {
     fn filter(&self, _h: &Handle<'_>, _s: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         match find_matching_untolerated_taint(
-            &node.node.spec.taints,
+            &node.taints,
             &pod.pod.spec.tolerations,
             do_not_schedule_taint,
         ) {
@@ -78,8 +78,6 @@ impl ScorePlugin for TaintToleration {
             ));
         };
         let n = node
-            .node
-            .spec
             .taints
             .iter()
             .filter(|t| t.effect == "PreferNoSchedule")
