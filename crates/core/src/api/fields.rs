@@ -388,7 +388,7 @@ mod tests {
             pod_ip: "10.244.1.5".into(),
             ..Default::default()
         });
-        Object::Pod(Box::new(p))
+        Object::Pod(std::sync::Arc::new(p))
     }
 
     #[test]
@@ -551,7 +551,7 @@ mod tests {
     fn other_kinds() {
         let mut n = core_v1::Node::default();
         n.metadata.name = "node-1".into();
-        let n = Object::Node(Box::new(n));
+        let n = Object::Node(std::sync::Arc::new(n));
         assert!(FieldSelector::parse("spec.unschedulable=false", Kind::Node)
             .unwrap()
             .matches(&n));
@@ -566,7 +566,7 @@ mod tests {
         e.involved_object.name = "web-1".into();
         e.reporting_component = "kubelet".into();
         e.type_ = "Normal".into();
-        let e = Object::Event(Box::new(e));
+        let e = Object::Event(std::sync::Arc::new(e));
         let s = FieldSelector::parse(
             "involvedObject.kind=Pod,involvedObject.name=web-1,source=kubelet,type=Normal",
             Kind::Event,

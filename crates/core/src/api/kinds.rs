@@ -80,10 +80,12 @@ macro_rules! kinds {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Kind { $( $variant, )* }
 
-        /// An API object of any served kind. Each kind is boxed so that an `Object` costs
-        /// what its own kind needs (kinds with pod templates are several KiB).
+        /// An API object of any served kind. Each kind sits behind its own `Arc`, so that an
+        /// `Object` costs what its own kind needs (kinds with pod templates are several
+        /// KiB) and components can share a typed object (`Arc<Pod>`) with the store without
+        /// copying it; writers go through `Arc::make_mut` (copy on write).
         #[derive(Clone, Debug, PartialEq)]
-        pub enum Object { $( $variant(Box<$ty>), )* }
+        pub enum Object { $( $variant(std::sync::Arc<$ty>), )* }
 
         impl Kind {
             /// All kinds, in registry order.
@@ -95,7 +97,7 @@ macro_rules! kinds {
 
             /// Decodes the typed value of this kind (storage version) from any serde deserializer.
             pub fn decode<'de, D: serde::Deserializer<'de>>(self, d: D) -> Result<Object, D::Error> {
-                match self { $( Kind::$variant => <$ty as serde::Deserialize>::deserialize(d).map(|v| Object::$variant(Box::new(v))), )* }
+                match self { $( Kind::$variant => <$ty as serde::Deserialize>::deserialize(d).map(|v| Object::$variant(std::sync::Arc::new(v))), )* }
             }
         }
 
@@ -107,11 +109,11 @@ macro_rules! kinds {
                 match self { $( Object::$variant(o) => &o.metadata, )* }
             }
             pub fn meta_mut(&mut self) -> &mut ObjectMeta {
-                match self { $( Object::$variant(o) => &mut o.metadata, )* }
+                match self { $( Object::$variant(o) => &mut std::sync::Arc::make_mut(o).metadata, )* }
             }
             /// The object as JSON with `apiVersion` and `kind` set; keys sorted as kubectl prints them.
             pub fn to_json(&self) -> serde_json::Value {
-                let mut v = match self { $( Object::$variant(o) => serde_json::to_value(o), )* }
+                let mut v = match self { $( Object::$variant(o) => serde_json::to_value(&**o), )* }
                     .unwrap_or(serde_json::Value::Null);
                 if let serde_json::Value::Object(m) = &mut v {
                     let info = self.kind().info();
@@ -123,12 +125,12 @@ macro_rules! kinds {
             /// Copies the status of `other` (same kind) into `self`.
             pub fn copy_status_from(&mut self, other: &Object) {
                 match (self, other) {
-                    $( (Object::$variant(a), Object::$variant(b)) => a.copy_status_from(b), )*
+                    $( (Object::$variant(a), Object::$variant(b)) => std::sync::Arc::make_mut(a).copy_status_from(b), )*
                     _ => {}
                 }
             }
             pub fn clear_status(&mut self) {
-                match self { $( Object::$variant(o) => o.clear_status(), )* }
+                match self { $( Object::$variant(o) => std::sync::Arc::make_mut(o).clear_status(), )* }
             }
         }
 
@@ -141,7 +143,7 @@ macro_rules! kinds {
                 };
                 fn meta(&self) -> &ObjectMeta { &self.metadata }
                 fn meta_mut(&mut self) -> &mut ObjectMeta { &mut self.metadata }
-                fn into_object(self) -> Object { Object::$variant(Box::new(self)) }
+                fn into_object(self) -> Object { Object::$variant(std::sync::Arc::new(self)) }
                 fn from_object(obj: &Object) -> Option<&Self> {
                     match obj { Object::$variant(o) => Some(&**o), #[allow(unreachable_patterns)] _ => None }
                 }

@@ -17,6 +17,7 @@ pub const SYSTEM_PRIORITY_CLASSES: &[(&str, i32, &str)] = &[
 /// Runs the mutating and validating admission plugins on a new object.
 pub fn admit_create(store: &Store, obj: &mut Object) -> Result<(), ApiError> {
     if let Object::Pod(p) = obj {
+        let p = std::sync::Arc::make_mut(p);
         priority(store, p)?;
         default_toleration_seconds(p);
     }
@@ -46,7 +47,7 @@ fn priority(store: &Store, p: &mut Pod) -> Result<(), ApiError> {
             .get(Kind::PriorityClass, "", &p.spec.priority_class_name)
             .map(|o| (**o).clone())
         {
-            Some(Object::PriorityClass(pc)) => Some(*pc),
+            Some(Object::PriorityClass(pc)) => Some((*pc).clone()),
             _ => {
                 return Err(ApiError::forbidden(
                     Kind::Pod,

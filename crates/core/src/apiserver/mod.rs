@@ -192,7 +192,7 @@ impl ApiServer {
         if let Object::Service(svc) = &mut obj {
             let name = svc.metadata.name.clone();
             self.services
-                .allocate(svc, None, &mut self.rng)
+                .allocate(Arc::make_mut(svc), None, &mut self.rng)
                 .map_err(|e| ApiError::invalid(kind, &name, e))?;
         }
         Ok(self.store.put(obj))
@@ -264,7 +264,7 @@ impl ApiServer {
         }
         if let (Object::Service(svc), Object::Service(old_svc)) = (&mut obj, &*old) {
             self.services
-                .allocate(svc, Some(old_svc), &mut self.rng)
+                .allocate(Arc::make_mut(svc), Some(old_svc), &mut self.rng)
                 .map_err(|e| ApiError::invalid(kind, &name, e))?;
         }
         if obj.meta().deletion_timestamp.is_some() && obj.meta().finalizers.is_empty() {
@@ -437,6 +437,7 @@ fn prepare_for_create(obj: &mut Object) {
     match obj {
         Object::Node(_) | Object::Namespace(_) => {}
         Object::Pod(p) => {
+            let p = Arc::make_mut(p);
             let qos = qos_class(&p.spec).to_string();
             p.status = Some(crate::api::core_v1::PodStatus {
                 phase: "Pending".into(),

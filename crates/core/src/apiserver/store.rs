@@ -10,6 +10,12 @@ use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
 use crate::api::{Kind, Object};
 
+/// How many changes the store keeps for watches that start from a past revision (the
+/// watch cache's window; older revisions get 410 Gone). Every component lists then
+/// watches from now, so the window only serves late watchers; it bounds the old object
+/// versions kept alive.
+pub const HISTORY_LIMIT: usize = 10_000;
+
 /// A store revision (etcd's global revision; objects' `resourceVersion`).
 pub type Rev = u64;
 
@@ -202,7 +208,7 @@ pub struct Store {
 
 impl Default for Store {
     fn default() -> Self {
-        Store::new(100_000)
+        Store::new(HISTORY_LIMIT)
     }
 }
 

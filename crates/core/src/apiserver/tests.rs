@@ -123,6 +123,7 @@ fn generation_moves_on_spec_changes_only_and_status_is_separate() {
     // A status written through the main resource is ignored...
     let mut with_status = (*o).clone();
     if let Object::Deployment(d) = &mut with_status {
+        let d = std::sync::Arc::make_mut(d);
         d.status.get_or_insert_with(Default::default).replicas = 7;
     }
     let o = c.api.update(with_status.clone()).unwrap();
@@ -132,6 +133,7 @@ fn generation_moves_on_spec_changes_only_and_status_is_separate() {
     // ...and taken through /status, which leaves the spec and generation alone.
     let mut with_status = (*o).clone();
     if let Object::Deployment(d) = &mut with_status {
+        let d = std::sync::Arc::make_mut(d);
         d.status.get_or_insert_with(Default::default).replicas = 7;
         d.spec.replicas = Some(9);
     }
@@ -143,6 +145,7 @@ fn generation_moves_on_spec_changes_only_and_status_is_separate() {
     // A spec change bumps it.
     let mut o = (*o).clone();
     if let Object::Deployment(d) = &mut o {
+        let d = std::sync::Arc::make_mut(d);
         d.spec.replicas = Some(3);
     }
     assert_eq!(c.api.update(o).unwrap().meta().generation, Some(2));
@@ -392,6 +395,7 @@ fn admission_sets_priority_and_default_tolerations() {
 
     let mut critical = pod("b", "");
     if let Object::Pod(p) = &mut critical {
+        let p = std::sync::Arc::make_mut(p);
         p.spec.priority_class_name = "system-node-critical".into();
         // A toleration of every NoExecute taint means no defaults are added.
         p.spec.tolerations.push(crate::api::core_v1::Toleration {
@@ -407,6 +411,7 @@ fn admission_sets_priority_and_default_tolerations() {
 
     let mut missing = pod("c", "");
     if let Object::Pod(p) = &mut missing {
+        let p = std::sync::Arc::make_mut(p);
         p.spec.priority_class_name = "gold".into();
     }
     let e = c.api.create(missing).unwrap_err();

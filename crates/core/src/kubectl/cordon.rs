@@ -135,7 +135,7 @@ pub fn set_unschedulable(
             printer.print(&mut out.stdout, &name, &serde_json::Value::Null, op);
             continue;
         }
-        node.spec.unschedulable = desired;
+        std::sync::Arc::make_mut(node).spec.unschedulable = desired;
         if dry != DryRun::Client {
             if let Err(e) = label::send_update(ctx, obj, dry) {
                 out.stderr.push_str(&format!(

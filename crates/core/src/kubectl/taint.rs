@@ -314,7 +314,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             failures.push(Failure::Agg(errs));
             continue;
         }
-        node.spec.taints = taints;
+        std::sync::Arc::make_mut(node).spec.taints = taints;
         let name = kind_name(&obj);
         let shown = if dry == DryRun::Client {
             obj.to_json()

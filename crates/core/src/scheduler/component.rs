@@ -9,7 +9,6 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use super::{schedule_pod_compact, Cache, CompactRecord, Decision, Record, SchedulerState};
 use crate::api::core_v1::{Pod, PodCondition};
@@ -294,7 +293,7 @@ impl KubeScheduler {
                     if ev.type_ == WatchEventType::Deleted {
                         self.cache.remove_pdb(&key);
                     } else {
-                        self.cache.set_pdb(Arc::new((**p).clone()));
+                        self.cache.set_pdb(p.clone());
                     }
                 }
             }
@@ -303,8 +302,8 @@ impl KubeScheduler {
             for ev in api.poll(w) {
                 if let Object::Node(n) = &*ev.object {
                     match ev.type_ {
-                        WatchEventType::Added => self.cache.add_node(Arc::new((**n).clone())),
-                        WatchEventType::Modified => self.cache.update_node(Arc::new((**n).clone())),
+                        WatchEventType::Added => self.cache.add_node(n.clone()),
+                        WatchEventType::Modified => self.cache.update_node(n.clone()),
                         WatchEventType::Deleted => self.cache.remove_node(&n.metadata.name),
                     }
                     cluster_changed = true;
@@ -327,7 +326,7 @@ impl KubeScheduler {
                     continue;
                 }
                 if !p.spec.node_name.is_empty() {
-                    let pod = Arc::new((**p).clone());
+                    let pod = p.clone();
                     if self.cache.pod(&key).is_some() || self.cache.is_assumed(&key) {
                         self.cache.update_pod(pod);
                     } else {
@@ -418,7 +417,7 @@ impl KubeScheduler {
             return;
         };
         let pod = match ctx.api.get(Kind::Pod, ns, name).as_deref() {
-            Ok(Object::Pod(p)) if wants_scheduling(p) => Arc::new((**p).clone()),
+            Ok(Object::Pod(p)) if wants_scheduling(p) => p.clone(),
             _ => {
                 self.queue.forget(key);
                 return;
@@ -460,7 +459,7 @@ impl KubeScheduler {
                         entry.last_failure = ctx.now;
                         let until = self.queue.backoff_until(key);
                         self.queue.push_backoff(key, until);
-                        let obj = Object::Pod(Box::new((*pod).clone()));
+                        let obj = Object::Pod(pod.clone());
                         events::record(
                             ctx.api,
                             ctx.now,
@@ -499,7 +498,7 @@ impl KubeScheduler {
                             .delete(Kind::Pod, &vns, &vname, &DeleteOptions::default());
                     }
                 }
-                let obj = Object::Pod(Box::new((*pod).clone()));
+                let obj = Object::Pod(pod.clone());
                 events::record(
                     ctx.api,
                     ctx.now,
@@ -529,7 +528,7 @@ impl KubeScheduler {
                 entry.last_failure = ctx.now;
                 let until = self.queue.backoff_until(key);
                 self.queue.push_backoff(key, until);
-                let obj = Object::Pod(Box::new((*pod).clone()));
+                let obj = Object::Pod(pod.clone());
                 events::record(
                     ctx.api,
                     ctx.now,
@@ -564,18 +563,18 @@ impl Component for KubeScheduler {
             .list(Kind::PodDisruptionBudget, None, &all.0, &all.1)
         {
             if let Object::PodDisruptionBudget(p) = &*o {
-                self.cache.set_pdb(Arc::new((**p).clone()));
+                self.cache.set_pdb(p.clone());
             }
         }
         for o in ctx.api.list(Kind::Node, None, &all.0, &all.1) {
             if let Object::Node(n) = &*o {
-                self.cache.add_node(Arc::new((**n).clone()));
+                self.cache.add_node(n.clone());
             }
         }
         for o in ctx.api.list(Kind::Pod, None, &all.0, &all.1) {
             if let Object::Pod(p) = &*o {
                 if !p.spec.node_name.is_empty() {
-                    self.cache.add_pod(Arc::new((**p).clone()));
+                    self.cache.add_pod(p.clone());
                 } else if wants_scheduling(p) {
                     self.queue.push_active(&key_of(p), p);
                 }

@@ -244,7 +244,7 @@ fn decode_older_version<'a>(
     match (k, version) {
         (Kind::HorizontalPodAutoscaler, "v1") => {
             let v1 = <crate::api::autoscaling::HorizontalPodAutoscalerV1 as serde::Deserialize>::deserialize(nd)?;
-            Ok(Object::HorizontalPodAutoscaler(Box::new(
+            Ok(Object::HorizontalPodAutoscaler(std::sync::Arc::new(
                 crate::api::autoscaling::hpa_from_v1(v1),
             )))
         }

@@ -30,23 +30,31 @@ pub const LABEL_METADATA_NAME: &str = "kubernetes.io/metadata.name";
 /// Fills in upstream defaults for the kinds of this module; other kinds are left alone.
 pub fn set_defaults(obj: &mut Object) {
     match obj {
-        Object::Service(s) => service(s),
-        Object::Namespace(n) => namespace(n),
-        Object::Node(n) => node(n),
-        Object::Endpoints(e) => endpoints(e),
-        Object::Secret(s) => secret(s),
-        Object::PersistentVolume(pv) => persistent_volume(pv),
-        Object::PersistentVolumeClaim(pvc) => persistent_volume_claim(pvc),
-        Object::ResourceQuota(q) => resource_quota(q),
-        Object::LimitRange(l) => limit_range(l),
-        Object::Ingress(i) => ingress(i),
-        Object::IngressClass(c) => ingress_class(c),
-        Object::NetworkPolicy(p) => network_policy(p),
-        Object::EndpointSlice(s) => endpoint_slice(s),
-        Object::StorageClass(sc) => storage_class(sc),
-        Object::PriorityClass(pc) => priority_class(pc),
-        Object::RoleBinding(rb) => binding(&mut rb.role_ref, &mut rb.subjects),
-        Object::ClusterRoleBinding(rb) => binding(&mut rb.role_ref, &mut rb.subjects),
+        Object::Service(s) => service(std::sync::Arc::make_mut(s)),
+        Object::Namespace(n) => namespace(std::sync::Arc::make_mut(n)),
+        Object::Node(n) => node(std::sync::Arc::make_mut(n)),
+        Object::Endpoints(e) => endpoints(std::sync::Arc::make_mut(e)),
+        Object::Secret(s) => secret(std::sync::Arc::make_mut(s)),
+        Object::PersistentVolume(pv) => persistent_volume(std::sync::Arc::make_mut(pv)),
+        Object::PersistentVolumeClaim(pvc) => {
+            persistent_volume_claim(std::sync::Arc::make_mut(pvc))
+        }
+        Object::ResourceQuota(q) => resource_quota(std::sync::Arc::make_mut(q)),
+        Object::LimitRange(l) => limit_range(std::sync::Arc::make_mut(l)),
+        Object::Ingress(i) => ingress(std::sync::Arc::make_mut(i)),
+        Object::IngressClass(c) => ingress_class(std::sync::Arc::make_mut(c)),
+        Object::NetworkPolicy(p) => network_policy(std::sync::Arc::make_mut(p)),
+        Object::EndpointSlice(s) => endpoint_slice(std::sync::Arc::make_mut(s)),
+        Object::StorageClass(sc) => storage_class(std::sync::Arc::make_mut(sc)),
+        Object::PriorityClass(pc) => priority_class(std::sync::Arc::make_mut(pc)),
+        Object::RoleBinding(rb) => {
+            let rb = std::sync::Arc::make_mut(rb);
+            binding(&mut rb.role_ref, &mut rb.subjects)
+        }
+        Object::ClusterRoleBinding(rb) => {
+            let rb = std::sync::Arc::make_mut(rb);
+            binding(&mut rb.role_ref, &mut rb.subjects)
+        }
         _ => {}
     }
 }

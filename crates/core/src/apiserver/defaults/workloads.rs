@@ -25,15 +25,15 @@ use crate::api::{IntOrString, Object};
 /// Fills in upstream defaults for the workload kinds (other kinds are left alone).
 pub fn set_defaults(obj: &mut Object) {
     match obj {
-        Object::Pod(p) => pod(p),
-        Object::ReplicationController(rc) => replication_controller(rc),
-        Object::Deployment(d) => deployment(d),
-        Object::ReplicaSet(rs) => replica_set(rs),
-        Object::DaemonSet(ds) => daemon_set(ds),
-        Object::StatefulSet(s) => stateful_set(s),
-        Object::Job(j) => job(j),
-        Object::CronJob(c) => cron_job(c),
-        Object::HorizontalPodAutoscaler(h) => hpa(h),
+        Object::Pod(p) => pod(std::sync::Arc::make_mut(p)),
+        Object::ReplicationController(rc) => replication_controller(std::sync::Arc::make_mut(rc)),
+        Object::Deployment(d) => deployment(std::sync::Arc::make_mut(d)),
+        Object::ReplicaSet(rs) => replica_set(std::sync::Arc::make_mut(rs)),
+        Object::DaemonSet(ds) => daemon_set(std::sync::Arc::make_mut(ds)),
+        Object::StatefulSet(s) => stateful_set(std::sync::Arc::make_mut(s)),
+        Object::Job(j) => job(std::sync::Arc::make_mut(j)),
+        Object::CronJob(c) => cron_job(std::sync::Arc::make_mut(c)),
+        Object::HorizontalPodAutoscaler(h) => hpa(std::sync::Arc::make_mut(h)),
         _ => {}
     }
 }
