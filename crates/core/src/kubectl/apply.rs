@@ -169,43 +169,24 @@ fn api_error(e: &ApiError, verb: &str, d: &Decoded, source: &str) -> String {
 
 /// `kubectl create -f`.
 pub fn run_create(ctx: &mut Ctx, argv: &[String]) -> Output {
-    let a = match args::parse("create", argv, FLAGS) {
-        Ok(a) => a,
-        Err(e) => return Output::err(e),
-    };
-    let inputs = match gather(ctx, &a, "create", "creating") {
-        Ok(i) => i,
-        Err(o) => return o,
-    };
-    let ns = a.get("namespace").unwrap_or(&ctx.namespace).to_string();
-    let mut out = Output::default();
-    for (mut d, source) in inputs.items {
-        let mut obj = d.object.clone();
-        if let Err(e) = resolve_namespace(&mut obj, &mut d.json, &ns, a.get("namespace").is_some())
-        {
-            out.stderr.push_str(&e);
-            continue;
-        }
-        match ctx.cluster.api.create(obj) {
-            Ok(o) => out
-                .stdout
-                .push_str(&format!("{} created\n", super::get::kind_name(&o))),
-            Err(e) => out.stderr.push_str(&api_error(&e, "creating", &d, &source)),
-        }
-    }
-    for e in inputs.errors {
-        out.stderr.push_str(&e);
-    }
-    out
+    run_each(ctx, argv, "create", "creating", create_one)
 }
 
 /// `kubectl apply -f`.
 pub fn run_apply(ctx: &mut Ctx, argv: &[String]) -> Output {
-    let a = match args::parse("apply", argv, FLAGS) {
+    run_each(ctx, argv, "apply", "applying", apply_one)
+}
+
+type Action = fn(&mut Ctx, Object, &Decoded, &str) -> Result<String, String>;
+
+/// Reads every `-f`, then runs `act` on each decoded object in order (its namespace
+/// resolved); successes print as they come, errors (decoding ones last) go to stderr.
+fn run_each(ctx: &mut Ctx, argv: &[String], cmd: &str, verb: &'static str, act: Action) -> Output {
+    let a = match args::parse(cmd, argv, FLAGS) {
         Ok(a) => a,
         Err(e) => return Output::err(e),
     };
-    let inputs = match gather(ctx, &a, "apply", "applying") {
+    let inputs = match gather(ctx, &a, cmd, verb) {
         Ok(i) => i,
         Err(o) => return o,
     };
@@ -218,7 +199,7 @@ pub fn run_apply(ctx: &mut Ctx, argv: &[String]) -> Output {
             out.stderr.push_str(&e);
             continue;
         }
-        match apply_one(ctx, obj, &d, &source) {
+        match act(ctx, obj, &d, &source) {
             Ok(line) => out.stdout.push_str(&line),
             Err(e) => out.stderr.push_str(&e),
         }
@@ -227,6 +208,15 @@ pub fn run_apply(ctx: &mut Ctx, argv: &[String]) -> Output {
         out.stderr.push_str(&e);
     }
     out
+}
+
+fn create_one(ctx: &mut Ctx, obj: Object, d: &Decoded, source: &str) -> Result<String, String> {
+    let created = ctx
+        .cluster
+        .api
+        .create(obj)
+        .map_err(|e| api_error(&e, "creating", d, source))?;
+    Ok(format!("{} created\n", super::get::kind_name(&created)))
 }
 
 /// The configuration recorded in the annotation: the user's object without the

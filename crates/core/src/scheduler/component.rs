@@ -412,6 +412,29 @@ impl KubeScheduler {
         let _ = api.update_status(p.into_object());
     }
 
+    /// Puts a pod in backoffQ after a failed attempt and records a FailedScheduling event.
+    fn back_off(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        key: &str,
+        pod: &std::sync::Arc<Pod>,
+        message: &str,
+    ) {
+        let until = self.queue.backoff_until(key);
+        self.queue.push_backoff(key, until);
+        let obj = Object::Pod(pod.clone());
+        events::record(
+            ctx.api,
+            ctx.now,
+            &mut self.recorder,
+            &obj,
+            EventType::Warning,
+            "FailedScheduling",
+            "Scheduling",
+            message,
+        );
+    }
+
     fn schedule_one(&mut self, ctx: &mut ComponentCtx, key: &str) {
         let Some((ns, name)) = key.split_once('/') else {
             return;
@@ -457,19 +480,7 @@ impl KubeScheduler {
                     Err(e) => {
                         self.cache.forget_pod(key);
                         entry.last_failure = ctx.now;
-                        let until = self.queue.backoff_until(key);
-                        self.queue.push_backoff(key, until);
-                        let obj = Object::Pod(pod.clone());
-                        events::record(
-                            ctx.api,
-                            ctx.now,
-                            &mut self.recorder,
-                            &obj,
-                            EventType::Warning,
-                            "FailedScheduling",
-                            "Scheduling",
-                            &format!("Binding rejected: {}", e.message),
-                        );
+                        self.back_off(ctx, key, &pod, &format!("Binding rejected: {}", e.message));
                     }
                 }
             }
@@ -526,19 +537,7 @@ impl KubeScheduler {
             }
             Decision::Error { message } => {
                 entry.last_failure = ctx.now;
-                let until = self.queue.backoff_until(key);
-                self.queue.push_backoff(key, until);
-                let obj = Object::Pod(pod.clone());
-                events::record(
-                    ctx.api,
-                    ctx.now,
-                    &mut self.recorder,
-                    &obj,
-                    EventType::Warning,
-                    "FailedScheduling",
-                    "Scheduling",
-                    &message,
-                );
+                self.back_off(ctx, key, &pod, &message);
             }
         }
     }
