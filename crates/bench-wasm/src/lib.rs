@@ -18,7 +18,9 @@ mod exports {
         /// Builds the cluster with `nodes` nodes.
         #[wasm_bindgen(constructor)]
         pub fn new(nodes: usize) -> SchedulerBench {
-            SchedulerBench { cluster: kubeplay_core::bench::scheduler_cluster(nodes) }
+            SchedulerBench {
+                cluster: kubeplay_core::bench::scheduler_cluster(nodes),
+            }
         }
 
         /// Creates pods `0..count` of the workload; returns how many the API accepted.

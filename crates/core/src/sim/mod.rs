@@ -183,7 +183,9 @@ impl Cluster {
 
     /// The first component of type `T` (the scheduler, a controller).
     pub fn component_mut<T: 'static>(&mut self) -> Option<&mut T> {
-        self.components.iter_mut().find_map(|s| s.component.as_any_mut().downcast_mut::<T>())
+        self.components
+            .iter_mut()
+            .find_map(|s| s.component.as_any_mut().downcast_mut::<T>())
     }
 
     /// The kubelet of a node, if the cluster runs one.
