@@ -27,13 +27,10 @@ fn pod(i: usize) -> Pod {
     labels.insert("app".to_string(), format!("web-{}", i % 100));
     labels.insert("tier".to_string(), "frontend".to_string());
     let mut requests = BTreeMap::new();
-    requests.insert(
-        "cpu".to_string(),
-        Quantity::parse("100m").unwrap_or_else(|_| unreachable_quantity()),
-    );
+    requests.insert("cpu".to_string(), Quantity::from_milli(100));
     requests.insert(
         "memory".to_string(),
-        Quantity::parse("128Mi").unwrap_or_else(|_| unreachable_quantity()),
+        Quantity::parse("128Mi").unwrap_or_default(),
     );
     Pod {
         metadata: ObjectMeta {
@@ -56,10 +53,6 @@ fn pod(i: usize) -> Pod {
         },
         ..Default::default()
     }
-}
-
-fn unreachable_quantity() -> Quantity {
-    Quantity::parse("0").expect("0 parses")
 }
 
 pub fn run(nodes: usize, pods: usize) -> ExitCode {

@@ -37,7 +37,7 @@ pub struct NodeShape {
 }
 
 fn quantity(s: &str) -> Quantity {
-    Quantity::parse(s).unwrap_or_else(|_| Quantity::parse("0").expect("0 is a quantity"))
+    Quantity::parse(s).unwrap_or_default()
 }
 
 /// A Node as its kubelet registers it: labels, taints, capacity, conditions, addresses

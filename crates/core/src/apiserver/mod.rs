@@ -60,10 +60,6 @@ impl ApiServer {
         self.now
     }
 
-    pub fn rng(&mut self) -> &mut Rng {
-        &mut self.rng
-    }
-
     /// The store's current revision (a list's `resourceVersion`).
     pub fn revision(&self) -> Rev {
         self.store.revision()

@@ -419,11 +419,6 @@ impl Store {
         self.compacted = self.compacted.max(rev.min(self.revision));
     }
 
-    /// The oldest revision a watch can start from.
-    pub fn oldest_watchable(&self) -> Rev {
-        self.compacted
-    }
-
     /// What one change means to one filter: ADDED when an object starts matching,
     /// DELETED when it stops, MODIFIED while it keeps matching (the watch cache's rules).
     fn event_for(filter: &WatchFilter, c: &Change) -> Option<WatchEvent> {

@@ -54,23 +54,13 @@ pub fn num_feasible_nodes_to_find(percentage: Option<u32>, num_all_nodes: usize)
 
 /// What survives between cycles: the profile, the sampling start index and the
 /// optional `percentageOfNodesToScore`.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct SchedulerState {
     pub framework: Framework,
     /// Where the next cycle starts examining nodes (upstream `nextStartNodeIndex`).
     pub next_start_node_index: usize,
     /// `percentageOfNodesToScore` (None or 0: adaptive).
     pub percentage_of_nodes_to_score: Option<u32>,
-}
-
-impl Default for SchedulerState {
-    fn default() -> SchedulerState {
-        SchedulerState {
-            framework: Framework::default_profile(),
-            next_start_node_index: 0,
-            percentage_of_nodes_to_score: None,
-        }
-    }
 }
 
 /// A plugin's rejection of a node (or of the pod at PreFilter).

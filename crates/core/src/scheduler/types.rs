@@ -280,7 +280,7 @@ impl AffinityTerm {
     /// Upstream `AffinityTerm.Matches`: the pod is in one of the term's namespaces (or
     /// its namespace's labels match the namespace selector) and its labels match.
     pub fn matches(&self, pod: &Pod, ns_labels: Option<&BTreeMap<String, String>>) -> bool {
-        let ns_ok = self.namespaces.iter().any(|n| *n == pod.metadata.namespace)
+        let ns_ok = self.namespaces.contains(&pod.metadata.namespace)
             || match ns_labels {
                 Some(l) => self.namespace_selector.matches(l),
                 None => self.namespace_selector.matches(&BTreeMap::new()),

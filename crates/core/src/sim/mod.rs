@@ -11,7 +11,6 @@ pub use rng::Rng;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::api::meta::parse_rfc3339;
 use crate::apiserver::ApiServer;
 
 /// Simulated time in milliseconds since the Unix epoch.
@@ -23,8 +22,6 @@ pub const EPOCH_MILLIS: Millis = 1_735_689_600_000;
 /// What a scheduled event does when it fires.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// A no-op marker, used by tests.
-    Tick,
     /// A component's timer (the component's index in the cluster).
     Wake(usize),
 }
@@ -287,7 +284,6 @@ impl Cluster {
 
     fn fire(&mut self, ev: Event) {
         match ev {
-            Event::Tick => {}
             Event::Wake(i) => {
                 // Only the timer the component still wants fires; earlier ones were replaced.
                 if self
@@ -303,11 +299,6 @@ impl Cluster {
     }
 }
 
-/// Parses an RFC 3339 time into simulated milliseconds (re-exported for tests).
-pub fn parse_time(s: &str) -> Option<Millis> {
-    parse_rfc3339(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,9 +306,9 @@ mod tests {
     #[test]
     fn queue_orders_by_time_then_sequence() {
         let mut q = EventQueue::default();
-        q.push(20, Event::Tick);
-        q.push(10, Event::Tick);
-        q.push(10, Event::Tick);
+        q.push(20, Event::Wake(0));
+        q.push(10, Event::Wake(0));
+        q.push(10, Event::Wake(0));
         assert_eq!(q.peek_time(), Some(10));
         assert!(q.pop_due(5).is_none());
         assert_eq!(q.pop_due(10).map(|e| e.0), Some(10));
