@@ -161,6 +161,7 @@ pub fn run_scheduler(nodes: usize, pods: usize) -> ExitCode {
     c.settle();
     let t_sched = t2.elapsed().as_secs_f64();
     let scheduled = kubeplay_core::bench::scheduled_pods(&c);
+    let digest = kubeplay_core::bench::placement_digest(&c);
     println!("nodes: {nodes} registered in {t_nodes:.3} s");
     println!(
         "pods: {pods} created in {t_create:.3} s ({:.0} creates/s)",
@@ -170,6 +171,7 @@ pub fn run_scheduler(nodes: usize, pods: usize) -> ExitCode {
         "scheduling: {scheduled} of {pods} pods bound in {t_sched:.3} s ({:.0} pods/s)",
         scheduled as f64 / t_sched.max(1e-9)
     );
+    println!("placement digest: {digest:016x}");
     match peak_rss_kib() {
         Some(k) => println!("peak memory (VmHWM): {} MiB", k / 1024),
         None => println!("peak memory: not available on this platform"),

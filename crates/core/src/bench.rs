@@ -85,3 +85,22 @@ pub fn scheduled_pods(c: &Cluster) -> usize {
     };
     c.api.store.count(Kind::Pod) - c.api.list(Kind::Pod, None, &all, &unscheduled).len()
 }
+
+/// A digest of where every pod landed (FxHash over `pod node` lines in pod-name order):
+/// equal digests mean equal placements, so a faster scheduler can be checked against a
+/// slower one.
+pub fn placement_digest(c: &Cluster) -> u64 {
+    use std::hash::Hasher;
+    let all = crate::api::labels::Selector::everything();
+    let none = crate::api::fields::FieldSelector::default();
+    let mut h = crate::scheduler::FxHasher::default();
+    for o in c.api.list(Kind::Pod, None, &all, &none) {
+        if let Object::Pod(p) = &*o {
+            h.write(p.metadata.namespace.as_bytes());
+            h.write(p.metadata.name.as_bytes());
+            h.write(p.spec.node_name.as_bytes());
+            h.write_u8(0);
+        }
+    }
+    h.finish()
+}

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::types::{AffinityTerm, NodeInfo, PodInfo};
+use super::types::{AffinityTerm, NodeInfo, PodInfo, Symbols};
 use super::{FxMap, FxSet};
 use crate::api::core_v1::{Node, Pod};
 use crate::api::labels::{Operator, Selector};
@@ -88,6 +88,8 @@ pub struct Cache {
     node_label_values: FxMap<String, FxMap<String, usize>>,
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
     pdbs: BTreeMap<String, Arc<PodDisruptionBudget>>,
+    /// Interned node label keys and values (see [`Symbols`]).
+    symbols: Symbols,
 }
 
 fn is_terminal(pod: &Pod) -> bool {
@@ -117,15 +119,27 @@ impl Cache {
 
     // ---------------------------------------------------------------- nodes
 
-    fn alloc_node(&mut self, ni: NodeInfo) -> usize {
+    fn alloc_node(&mut self, mut ni: NodeInfo) -> usize {
         if let Some(s) = self.free_nodes.pop() {
             if let Some(slot) = self.nodes.get_mut(s) {
+                ni.slot = s as u32;
                 *slot = Some(ni);
                 return s;
             }
         }
+        ni.slot = self.nodes.len() as u32;
         self.nodes.push(Some(ni));
         self.nodes.len() - 1
+    }
+
+    /// The interned node label keys and values.
+    pub fn symbols(&self) -> &Symbols {
+        &self.symbols
+    }
+
+    /// One more than the largest node slot ([`NodeInfo::slot`]).
+    pub fn slot_bound(&self) -> usize {
+        self.nodes.len()
     }
 
     fn insert_order(&mut self, slot: usize) {
@@ -201,7 +215,7 @@ impl Cache {
                     self.image_nodes_add(slot, -1);
                 }
                 if let Some(Some(ni)) = self.nodes.get_mut(slot) {
-                    ni.set_node(node);
+                    ni.set_node(node, &mut self.symbols);
                 }
                 self.image_nodes_add(slot, 1);
                 if !was_real {
@@ -209,7 +223,8 @@ impl Cache {
                 }
             }
             None => {
-                let slot = self.alloc_node(NodeInfo::new(node));
+                let ni = NodeInfo::new(node, &mut self.symbols);
+                let slot = self.alloc_node(ni);
                 self.node_by_name.insert(name, slot);
                 self.image_nodes_add(slot, 1);
                 self.insert_order(slot);
@@ -289,7 +304,8 @@ impl Cache {
             .filter(|n| n.has_node)
     }
 
-    fn node_by_slot(&self, slot: usize) -> Option<&NodeInfo> {
+    /// A node by its [`NodeInfo::slot`] (None for free slots and placeholders).
+    pub fn node_by_slot(&self, slot: usize) -> Option<&NodeInfo> {
         self.nodes
             .get(slot)
             .and_then(|n| n.as_ref())
@@ -406,7 +422,7 @@ impl Cache {
         let node_slot = match self.node_by_name.get(node) {
             Some(s) => *s,
             None => {
-                let mut ni = NodeInfo::new(Arc::new(Node::default()));
+                let mut ni = NodeInfo::new(Arc::new(Node::default()), &mut self.symbols);
                 ni.name = Arc::from(node);
                 ni.has_node = false;
                 let s = self.alloc_node(ni);

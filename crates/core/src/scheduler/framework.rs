@@ -7,6 +7,7 @@
 //! the `FitError` message (`0/4 nodes are available: ...`).
 
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -45,11 +46,54 @@ impl Code {
     }
 }
 
+/// A status reason: usually one of the plugins' constant texts, so rejecting a node
+/// allocates nothing.
+pub type Reason = Cow<'static, str>;
+
+/// A status's reasons: none, one (held inline) or several. Reads as a slice.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Reasons {
+    #[default]
+    None,
+    One(Reason),
+    Many(Vec<Reason>),
+}
+
+impl std::ops::Deref for Reasons {
+    type Target = [Reason];
+    fn deref(&self) -> &[Reason] {
+        match self {
+            Reasons::None => &[],
+            Reasons::One(r) => std::slice::from_ref(r),
+            Reasons::Many(v) => v,
+        }
+    }
+}
+
+impl PartialEq<Vec<String>> for Reasons {
+    fn eq(&self, other: &Vec<String>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b)
+    }
+}
+
+impl<R: Into<Reason>> FromIterator<R> for Reasons {
+    fn from_iter<I: IntoIterator<Item = R>>(iter: I) -> Reasons {
+        let mut it = iter.into_iter().map(Into::into);
+        let Some(first) = it.next() else {
+            return Reasons::None;
+        };
+        match it.next() {
+            None => Reasons::One(first),
+            Some(second) => Reasons::Many([first, second].into_iter().chain(it).collect()),
+        }
+    }
+}
+
 /// The result of running a plugin: a code, reasons, and the plugin that produced it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Status {
     pub code: Code,
-    pub reasons: Vec<String>,
+    pub reasons: Reasons,
     /// The plugin that failed (set by the framework), empty otherwise.
     pub plugin: &'static str,
 }
@@ -65,7 +109,7 @@ impl Status {
     pub fn success() -> Status {
         Status {
             code: Code::Success,
-            reasons: Vec::new(),
+            reasons: Reasons::None,
             plugin: "",
         }
     }
@@ -73,28 +117,31 @@ impl Status {
     pub fn skip() -> Status {
         Status {
             code: Code::Skip,
-            reasons: Vec::new(),
+            reasons: Reasons::None,
             plugin: "",
         }
     }
     /// A status with one reason.
-    pub fn new(code: Code, reason: impl Into<String>) -> Status {
+    pub fn new(code: Code, reason: impl Into<Reason>) -> Status {
         Status {
             code,
-            reasons: vec![reason.into()],
+            reasons: Reasons::One(reason.into()),
             plugin: "",
         }
     }
     /// A status with several reasons.
-    pub fn with_reasons(code: Code, reasons: Vec<String>) -> Status {
+    pub fn with_reasons<R: Into<Reason>>(
+        code: Code,
+        reasons: impl IntoIterator<Item = R>,
+    ) -> Status {
         Status {
             code,
-            reasons,
+            reasons: reasons.into_iter().collect(),
             plugin: "",
         }
     }
     /// An internal error.
-    pub fn error(msg: impl Into<String>) -> Status {
+    pub fn error(msg: impl Into<Reason>) -> Status {
         Status::new(Code::Error, msg)
     }
     /// Sets the failing plugin.
@@ -357,7 +404,7 @@ impl Default for NodeToStatus {
     fn default() -> NodeToStatus {
         NodeToStatus {
             statuses: FxMap::default(),
-            absent: Status::with_reasons(Code::UnschedulableAndUnresolvable, Vec::new()),
+            absent: Status::with_reasons(Code::UnschedulableAndUnresolvable, [""; 0]),
         }
     }
 }
@@ -395,14 +442,14 @@ pub fn fit_error_message(num_all_nodes: usize, d: &Diagnosis) -> String {
     } else {
         let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
         for st in d.node_to_status.statuses.values() {
-            for r in &st.reasons {
-                *reasons.entry(r.as_str()).or_default() += 1;
+            for r in st.reasons.iter() {
+                *reasons.entry(r).or_default() += 1;
             }
         }
         let n = d.node_to_status.len();
         if n < num_all_nodes {
-            for r in &d.node_to_status.absent.reasons {
-                *reasons.entry(r.as_str()).or_default() += num_all_nodes - n;
+            for r in d.node_to_status.absent.reasons.iter() {
+                *reasons.entry(r).or_default() += num_all_nodes - n;
             }
         }
         let mut parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
@@ -853,7 +900,7 @@ mod tests {
     use super::*;
 
     fn st(code: Code, r: &str) -> Status {
-        Status::new(code, r)
+        Status::new(code, r.to_string())
     }
 
     #[test]
@@ -890,7 +937,7 @@ mod tests {
                 Arc::from(format!("n{i}").as_str()),
                 Status::with_reasons(
                     Code::Unschedulable,
-                    vec!["Insufficient cpu".into(), "Insufficient memory".into()],
+                    ["Insufficient cpu", "Insufficient memory"],
                 ),
             );
         }

@@ -76,7 +76,7 @@ impl Rejection {
         Rejection {
             plugin: s.plugin,
             code: s.code,
-            reasons: s.reasons.clone(),
+            reasons: s.reasons.iter().map(|r| r.to_string()).collect(),
         }
     }
 }

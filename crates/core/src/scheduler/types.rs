@@ -404,11 +404,44 @@ impl PodInfo {
     }
 }
 
+/// An interned node label key or value (see [`Symbols`]).
+pub type Sym = u32;
+
+/// The cache's interned node label keys and values: each distinct string gets a small
+/// number once, so the per-node checks of a cycle (node selectors, topology domains)
+/// compare integers instead of strings. Numbers are handed out in interning order and
+/// only ever compared for equality or used as map keys whose iteration order no
+/// result depends on.
+#[derive(Clone, Debug, Default)]
+pub struct Symbols {
+    ids: super::FxMap<Box<str>, Sym>,
+}
+
+impl Symbols {
+    /// The number for `s`, interning it when new.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(id) = self.ids.get(s) {
+            return *id;
+        }
+        let id = self.ids.len() as Sym;
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// The number for `s` if some node label uses it (else no node can match it).
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        self.ids.get(s).copied()
+    }
+}
+
 /// Upstream `framework.NodeInfo`: a node, the pods on it and their summed requests.
 #[derive(Clone, Debug)]
 pub struct NodeInfo {
     /// The node's name (shared, cheap to clone into records).
     pub name: Arc<str>,
+    /// The cache's slot for this node: a small number, unique among the cache's
+    /// nodes, for per-cycle tables keyed by node.
+    pub slot: u32,
     pub node: Arc<Node>,
     /// False for a placeholder holding pods bound to a node the cache has not seen.
     pub has_node: bool,
@@ -435,6 +468,8 @@ pub struct NodeInfo {
     /// [`NodeInfo::label`]).
     label_hashes: Vec<u64>,
     label_kv: Vec<(String, String)>,
+    /// The labels as interned (key, value) pairs, in the same order.
+    label_syms: Vec<(Sym, Sym)>,
 }
 
 /// The hash [`NodeInfo::label_hashed`] expects for a label key.
@@ -446,10 +481,11 @@ pub fn label_key_hash(key: &str) -> u64 {
 }
 
 impl NodeInfo {
-    /// A NodeInfo for `node` without pods.
-    pub fn new(node: Arc<Node>) -> NodeInfo {
+    /// A NodeInfo for `node` without pods, its labels interned in `syms`.
+    pub fn new(node: Arc<Node>, syms: &mut Symbols) -> NodeInfo {
         let mut ni = NodeInfo {
             name: Arc::from(node.metadata.name.as_str()),
+            slot: 0,
             node: node.clone(),
             has_node: true,
             pods: Vec::new(),
@@ -464,13 +500,14 @@ impl NodeInfo {
             taints: Vec::new(),
             label_hashes: Vec::new(),
             label_kv: Vec::new(),
+            label_syms: Vec::new(),
         };
-        ni.set_node(node);
+        ni.set_node(node, syms);
         ni
     }
 
-    /// Replaces the Node object (allocatable and images are recomputed).
-    pub fn set_node(&mut self, node: Arc<Node>) {
+    /// Replaces the Node object (allocatable, images and labels are recomputed).
+    pub fn set_node(&mut self, node: Arc<Node>, syms: &mut Symbols) {
         self.allocatable = node
             .status
             .as_ref()
@@ -501,6 +538,12 @@ impl NodeInfo {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        self.label_syms = node
+            .metadata
+            .labels
+            .iter()
+            .map(|(k, v)| (syms.intern(k), syms.intern(v)))
+            .collect();
         self.node = node;
         self.has_node = true;
     }
@@ -524,6 +567,15 @@ impl NodeInfo {
             }
         }
         None
+    }
+
+    /// The value of a node label by interned key.
+    #[inline]
+    pub fn label_sym(&self, key: Sym) -> Option<Sym> {
+        self.label_syms
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     }
 
     /// The node's labels.

@@ -72,7 +72,10 @@ pub(crate) mod testutil {
     }
 
     pub fn ni(n: Node, pods: Vec<Pod>) -> NodeInfo {
-        let mut ni = NodeInfo::new(Arc::new(n));
+        let mut ni = NodeInfo::new(
+            Arc::new(n),
+            &mut crate::scheduler::types::Symbols::default(),
+        );
         for p in pods {
             ni.add_pod(Arc::new(PodInfo::new(Arc::new(p))));
         }

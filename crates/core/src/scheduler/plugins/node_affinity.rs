@@ -11,7 +11,7 @@ use crate::scheduler::framework::{
     default_normalize_score, Code, CycleState, FilterPlugin, Handle, NodeScore, Plugin,
     PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
-use crate::scheduler::types::{label_key_hash, NodeInfo, PodInfo};
+use crate::scheduler::types::{label_key_hash, NodeInfo, PodInfo, Sym, Symbols};
 
 /// Upstream `ErrReasonPod`.
 pub const ERR_REASON_POD: &str = "node(s) didn't match Pod's node affinity/selector";
@@ -28,8 +28,8 @@ pub struct ParsedTerm {
 
 impl ParsedTerm {
     /// Upstream `newNodeSelectorTerm`; `None` for an empty or invalid term (which
-    /// selects nothing).
-    pub fn parse(t: &NodeSelectorTerm) -> Option<ParsedTerm> {
+    /// selects nothing). `syms`: the cache's node label symbols.
+    pub fn parse(t: &NodeSelectorTerm, syms: &Symbols) -> Option<ParsedTerm> {
         if t.match_expressions.is_empty() && t.match_fields.is_empty() {
             return None;
         }
@@ -39,7 +39,10 @@ impl ParsedTerm {
             for e in &t.match_expressions {
                 reqs.push(requirement(e)?);
             }
-            labels = Some(NodeLabelSelector::new(Selector::from_requirements(reqs)));
+            labels = Some(NodeLabelSelector::new(
+                Selector::from_requirements(reqs),
+                syms,
+            ));
         }
         let mut fields = None;
         if !t.match_fields.is_empty() {
@@ -133,32 +136,60 @@ pub(crate) fn requirement_matches_node(r: &Requirement, hash: u64, node: &NodeIn
     }
 }
 
-/// A selector with the hashes of its requirements' keys, for matching nodes.
+/// A requirement with its key and values interned: matching a node compares integers.
+/// Values no node carries are left out (they cannot equal a node's value).
+#[derive(Clone, Debug)]
+struct SymRequirement {
+    key: Option<Sym>,
+    values: Vec<Sym>,
+    /// The key's [`label_key_hash`], for `Gt`/`Lt` (which compare parsed strings).
+    hash: u64,
+}
+
+/// A selector compiled against the cache's [`Symbols`], for matching nodes.
 #[derive(Clone, Debug)]
 pub(crate) struct NodeLabelSelector {
     sel: Selector,
-    hashes: Vec<u64>,
+    reqs: Vec<SymRequirement>,
 }
 
 impl NodeLabelSelector {
-    fn new(sel: Selector) -> NodeLabelSelector {
-        let hashes = sel
+    fn new(sel: Selector, syms: &Symbols) -> NodeLabelSelector {
+        let reqs = sel
             .requirements()
             .iter()
-            .map(|r| label_key_hash(&r.key))
+            .map(|r| SymRequirement {
+                key: syms.get(&r.key),
+                values: r.values.iter().filter_map(|v| syms.get(v)).collect(),
+                hash: label_key_hash(&r.key),
+            })
             .collect();
-        NodeLabelSelector { sel, hashes }
+        NodeLabelSelector { sel, reqs }
     }
 
-    /// `Selector::matches` against a node's labels (see [`requirement_matches_node`]).
+    /// `Selector::matches` against a node's labels.
     fn matches_node(&self, node: &NodeInfo) -> bool {
         !self.sel.is_nothing()
             && self
                 .sel
                 .requirements()
                 .iter()
-                .zip(&self.hashes)
-                .all(|(r, h)| requirement_matches_node(r, *h, node))
+                .zip(&self.reqs)
+                .all(|(r, s)| {
+                    let v = s.key.and_then(|k| node.label_sym(k));
+                    let has = |v: Sym| s.values.contains(&v);
+                    match r.operator {
+                        Operator::In | Operator::Equals | Operator::DoubleEquals => {
+                            v.is_some_and(has)
+                        }
+                        Operator::NotIn | Operator::NotEquals => v.is_none_or(|v| !has(v)),
+                        Operator::Exists => v.is_some(),
+                        Operator::DoesNotExist => v.is_none(),
+                        Operator::GreaterThan | Operator::LessThan => {
+                            requirement_matches_node(r, s.hash, node)
+                        }
+                    }
+                })
     }
 }
 
@@ -184,14 +215,16 @@ pub struct RequiredNodeAffinity {
 }
 
 impl RequiredNodeAffinity {
-    /// Upstream `GetRequiredNodeAffinity`.
-    pub fn new(pod: &Pod) -> RequiredNodeAffinity {
+    /// Upstream `GetRequiredNodeAffinity`, compiled against the cache's node label
+    /// symbols.
+    pub fn new(pod: &Pod, syms: &Symbols) -> RequiredNodeAffinity {
         let label_selector = if pod.spec.node_selector.is_empty() {
             None
         } else {
-            Some(NodeLabelSelector::new(Selector::from_set(
-                &pod.spec.node_selector,
-            )))
+            Some(NodeLabelSelector::new(
+                Selector::from_set(&pod.spec.node_selector),
+                syms,
+            ))
         };
         let terms = pod
             .spec
@@ -205,7 +238,7 @@ impl RequiredNodeAffinity {
             .map(|ns| {
                 ns.node_selector_terms
                     .iter()
-                    .filter_map(ParsedTerm::parse)
+                    .filter_map(|t| ParsedTerm::parse(t, syms))
                     .collect()
             });
         RequiredNodeAffinity {
@@ -251,7 +284,7 @@ impl Plugin for NodeAffinity {
 impl PreFilterPlugin for NodeAffinity {
     fn pre_filter(
         &self,
-        _h: &Handle<'_>,
+        h: &Handle<'_>,
         state: &mut CycleState,
         pod: &PodInfo,
     ) -> (PreFilterResult, Status) {
@@ -268,7 +301,10 @@ impl PreFilterPlugin for NodeAffinity {
         if required.is_none() && pod.pod.spec.node_selector.is_empty() {
             return (None, Status::skip());
         }
-        state.write(PreFilterState(RequiredNodeAffinity::new(&pod.pod)));
+        state.write(PreFilterState(RequiredNodeAffinity::new(
+            &pod.pod,
+            h.cache.symbols(),
+        )));
         let Some(required) = required else {
             return (None, Status::success());
         };
@@ -307,16 +343,10 @@ impl PreFilterPlugin for NodeAffinity {
 }
 
 impl FilterPlugin for NodeAffinity {
-    fn filter(
-        &self,
-        _h: &Handle<'_>,
-        state: &CycleState,
-        pod: &PodInfo,
-        node: &NodeInfo,
-    ) -> Status {
+    fn filter(&self, h: &Handle<'_>, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         let ok = match state.read::<PreFilterState>() {
             Some(s) => s.0.matches(node),
-            None => RequiredNodeAffinity::new(&pod.pod).matches(node),
+            None => RequiredNodeAffinity::new(&pod.pod, h.cache.symbols()).matches(node),
         };
         if ok {
             Status::success()
@@ -329,7 +359,7 @@ impl FilterPlugin for NodeAffinity {
 impl PreScorePlugin for NodeAffinity {
     fn pre_score(
         &self,
-        _h: &Handle<'_>,
+        h: &Handle<'_>,
         state: &mut CycleState,
         pod: &PodInfo,
         nodes: &[&NodeInfo],
@@ -351,7 +381,9 @@ impl PreScorePlugin for NodeAffinity {
         let terms = preferred
             .iter()
             .filter(|t| t.weight != 0)
-            .filter_map(|t| ParsedTerm::parse(&t.preference).map(|p| (t.weight as i64, p)))
+            .filter_map(|t| {
+                ParsedTerm::parse(&t.preference, h.cache.symbols()).map(|p| (t.weight as i64, p))
+            })
             .collect();
         state.write(PreScoreState(terms));
         Status::success()
@@ -494,11 +526,6 @@ mod tests {
         // Upstream TestNodeAffinityPriority "all nodes matches the preferred scheduling
         // requirements of pod, but with different priorities": weights 2, 2+4, 2+4+5
         // normalize to 18, 54, 100.
-        let c = Cache::new();
-        let h = Handle {
-            cache: &c,
-            default_spread_selector: None,
-        };
         let mut p = pod("d", "p", "", "");
         let term = |w: i32, r: Vec<NodeSelectorRequirement>| PreferredSchedulingTerm {
             weight: w,
@@ -526,19 +553,22 @@ mod tests {
             ..Default::default()
         }));
         let p = pi(p);
-        let mk = |name: &str, labels: &[(&str, &str)]| {
+        let mut c = Cache::new();
+        let mut mk = |name: &str, labels: &[(&str, &str)]| {
             let mut n = node(name, "1", "1Gi");
             for (k, v) in labels {
                 n.metadata.labels.insert(k.to_string(), v.to_string());
             }
-            ni(n, vec![])
+            c.add_node(Arc::new(n));
         };
-        let nodes = [
-            mk("node1", &[("foo", "bar")]),
-            mk("node2", &[("foo", "bar"), ("key", "value")]),
-            mk("node3", &[("foo", "bar"), ("key", "value"), ("az", "az1")]),
-        ];
-        let refs: Vec<&NodeInfo> = nodes.iter().collect();
+        mk("node1", &[("foo", "bar")]);
+        mk("node2", &[("foo", "bar"), ("key", "value")]);
+        mk("node3", &[("foo", "bar"), ("key", "value"), ("az", "az1")]);
+        let h = Handle {
+            cache: &c,
+            default_spread_selector: None,
+        };
+        let refs: Vec<&NodeInfo> = c.nodes().collect();
         let mut st = CycleState::default();
         assert!(NodeAffinity.pre_score(&h, &mut st, &p, &refs).is_success());
         let fwk = Framework {

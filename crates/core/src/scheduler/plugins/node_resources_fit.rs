@@ -7,7 +7,7 @@
 
 use crate::scheduler::framework::{
     Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
-    PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    PreScorePlugin, Reason, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{pod_requests, NodeInfo, PodInfo};
 
@@ -17,11 +17,27 @@ pub struct NodeResourcesFit;
 /// One insufficient resource (upstream `InsufficientResource`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InsufficientResource {
-    pub resource_name: String,
-    pub reason: String,
+    pub resource_name: Reason,
+    pub reason: Reason,
     pub requested: i64,
     pub used: i64,
     pub capacity: i64,
+}
+
+/// `Insufficient <name>`, without allocating for the standard resources.
+fn insufficient(name: &str) -> (Reason, Reason) {
+    match name {
+        "cpu" => ("cpu".into(), "Insufficient cpu".into()),
+        "memory" => ("memory".into(), "Insufficient memory".into()),
+        "ephemeral-storage" => (
+            "ephemeral-storage".into(),
+            "Insufficient ephemeral-storage".into(),
+        ),
+        _ => (
+            name.to_string().into(),
+            format!("Insufficient {name}").into(),
+        ),
+    }
 }
 
 /// Upstream `fitsRequest`: every resource the node lacks for the pod.
@@ -49,9 +65,10 @@ pub fn fits_request(pod: &PodInfo, node: &NodeInfo) -> Vec<InsufficientResource>
     let u = &node.requested;
     let mut check = |name: &str, req: i64, used: i64, cap: i64| {
         if req > 0 && req > cap - used {
+            let (resource_name, reason) = insufficient(name);
             out.push(InsufficientResource {
-                resource_name: name.to_string(),
-                reason: format!("Insufficient {name}"),
+                resource_name,
+                reason,
                 requested: req,
                 used,
                 capacity: cap,
@@ -116,7 +133,7 @@ impl FilterPlugin for NodeResourcesFit {
         } else {
             Status::with_reasons(
                 Code::Unschedulable,
-                insufficient.into_iter().map(|i| i.reason).collect(),
+                insufficient.into_iter().map(|i| i.reason),
             )
         }
     }

@@ -21,7 +21,7 @@ use crate::scheduler::framework::{
     Code, CycleState, FilterPlugin, Handle, NodeScore, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
-use crate::scheduler::types::{NodeInfo, PodInfo};
+use crate::scheduler::types::{NodeInfo, PodInfo, Sym, Symbols};
 use crate::scheduler::{FxMap, FxSet};
 
 /// Upstream `ErrReasonConstraintsNotMatch`.
@@ -33,6 +33,10 @@ pub const ERR_REASON_NODE_LABEL_NOT_MATCH: &str =
 
 const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
 const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+/// When no node label is the empty string: the domain of nodes without the topology
+/// key when scoring (upstream counts them under the empty value; no interned symbol
+/// takes this number).
+const NO_DOMAIN: Sym = Sym::MAX;
 
 /// The PodTopologySpread plugin.
 pub struct PodTopologySpread;
@@ -42,6 +46,11 @@ pub struct PodTopologySpread;
 pub struct Constraint {
     pub max_skew: i32,
     pub topology_key: String,
+    /// The interned topology key (None: no node carries it), set by
+    /// [`Constraint::intern`].
+    pub key_sym: Option<Sym>,
+    /// Whether the topology key is `kubernetes.io/hostname` (one domain per node).
+    pub is_hostname: bool,
     pub selector: Selector,
     pub min_domains: i32,
     pub node_affinity_honor: bool,
@@ -49,6 +58,17 @@ pub struct Constraint {
 }
 
 impl Constraint {
+    /// Resolves the topology key against the cache's node label symbols.
+    fn intern(&mut self, syms: &Symbols) {
+        self.key_sym = syms.get(&self.topology_key);
+    }
+
+    /// The node's domain for this constraint (its topology label value).
+    #[inline]
+    fn domain(&self, node: &NodeInfo) -> Option<Sym> {
+        self.key_sym.and_then(|k| node.label_sym(k))
+    }
+
     fn match_node_inclusion_policies(
         &self,
         pod: &Pod,
@@ -101,6 +121,8 @@ pub fn filter_constraints(
         out.push(Constraint {
             max_skew: c.max_skew,
             topology_key: c.topology_key.clone(),
+            key_sym: None,
+            is_hostname: c.topology_key == LABEL_HOSTNAME,
             selector,
             min_domains: c.min_domains.unwrap_or(1),
             node_affinity_honor: c.node_affinity_policy.as_deref() != Some("Ignore"),
@@ -126,6 +148,8 @@ fn default_constraints(h: &Handle<'_>, action: &str) -> Vec<Constraint> {
         .map(|(k, skew)| Constraint {
             max_skew: skew,
             topology_key: k.to_string(),
+            key_sym: None,
+            is_hostname: k == LABEL_HOSTNAME,
             selector: sel.clone(),
             min_domains: 1,
             node_affinity_honor: true,
@@ -135,25 +159,29 @@ fn default_constraints(h: &Handle<'_>, action: &str) -> Vec<Constraint> {
 }
 
 fn constraints_for(h: &Handle<'_>, pod: &Pod, action: &str) -> Result<Vec<Constraint>, String> {
-    if pod.spec.topology_spread_constraints.is_empty() {
-        Ok(default_constraints(h, action))
+    let mut cs = if pod.spec.topology_spread_constraints.is_empty() {
+        default_constraints(h, action)
     } else {
         filter_constraints(
             &pod.spec.topology_spread_constraints,
             &pod.metadata.labels,
             action,
-        )
+        )?
+    };
+    for c in &mut cs {
+        c.intern(h.cache.symbols());
     }
+    Ok(cs)
 }
 
 fn node_has_all_keys(node: &NodeInfo, cs: &[Constraint]) -> bool {
-    cs.iter().all(|c| node.label(&c.topology_key).is_some())
+    cs.iter().all(|c| c.domain(node).is_some())
 }
 
-/// Matching, non-terminating pods of the pod's namespace per node
+/// Matching, non-terminating pods of the pod's namespace per node slot
 /// (upstream `countPodsMatchSelector`, summed through the label index).
-fn counts_by_node(h: &Handle<'_>, ns: &str, sel: &Selector) -> FxMap<Arc<str>, i64> {
-    let mut m: FxMap<Arc<str>, i64> = FxMap::default();
+fn counts_by_node(h: &Handle<'_>, ns: &str, sel: &Selector) -> FxMap<u32, i64> {
+    let mut m: FxMap<u32, i64> = FxMap::default();
     if sel.is_empty() {
         return m;
     }
@@ -161,11 +189,7 @@ fn counts_by_node(h: &Handle<'_>, ns: &str, sel: &Selector) -> FxMap<Arc<str>, i
     h.cache
         .for_each_matching_pod(NsScope::Names(&nss), sel, |p, n| {
             if !p.is_terminating() {
-                if let Some(c) = m.get_mut(&n.name) {
-                    *c += 1;
-                } else {
-                    m.insert(n.name.clone(), 1);
-                }
+                *m.entry(n.slot).or_default() += 1;
             }
         });
     m
@@ -174,8 +198,11 @@ fn counts_by_node(h: &Handle<'_>, ns: &str, sel: &Selector) -> FxMap<Arc<str>, i
 #[derive(Clone)]
 struct PreFilterState {
     constraints: Vec<Constraint>,
-    tp_value_to_match_num: Vec<FxMap<String, i64>>,
+    /// Per constraint: domain -> matching pods.
+    tp_value_to_match_num: Vec<FxMap<Sym, i64>>,
     min_match: Vec<i64>,
+    /// Per constraint: 1 when the incoming pod matches its own selector.
+    self_match: Vec<i64>,
     required: RequiredNodeAffinity,
 }
 
@@ -208,10 +235,9 @@ impl PreFilterState {
             if !c.match_node_inclusion_policies(preemptor, node, &self.required) {
                 continue;
             }
-            let v = node
-                .label(&c.topology_key)
-                .map(str::to_string)
-                .unwrap_or_default();
+            let Some(v) = c.domain(node) else {
+                continue;
+            };
             if let Some(m) = self.tp_value_to_match_num.get_mut(i) {
                 *m.entry(v).or_default() += delta;
             }
@@ -247,13 +273,14 @@ impl PreFilterPlugin for PodTopologySpread {
         if constraints.is_empty() {
             return (None, Status::skip());
         }
-        let required = RequiredNodeAffinity::new(&pod.pod);
+        let required = RequiredNodeAffinity::new(&pod.pod, h.cache.symbols());
         let ns = &pod.pod.metadata.namespace;
-        let counts: Vec<FxMap<Arc<str>, i64>> = constraints
+        let counts: Vec<FxMap<u32, i64>> = constraints
             .iter()
             .map(|c| counts_by_node(h, ns, &c.selector))
             .collect();
-        let mut tp: Vec<FxMap<String, i64>> = vec![FxMap::default(); constraints.len()];
+        let syms = h.cache.symbols();
+        let mut tp: Vec<FxMap<Sym, i64>> = vec![FxMap::default(); constraints.len()];
         // Fast path: every constraint on one topology key and every node eligible
         // (no node affinity to honor, taints ignored): the domains are the key's values
         // over all nodes (from the cache's index), the counts the matching pods on
@@ -270,29 +297,28 @@ impl PreFilterPlugin for PodTopologySpread {
             .iter()
             .all(|c| (!c.node_affinity_honor || required.is_trivial()) && !c.node_taints_honor);
         if one_key && all_eligible {
-            let key = constraints
-                .first()
-                .map(|c| c.topology_key.as_str())
-                .unwrap_or("");
-            let domains = h.cache.node_label_values(key);
+            let Some(c0) = constraints.first() else {
+                return (None, Status::skip());
+            };
+            let domains = h.cache.node_label_values(&c0.topology_key);
             for (i, m) in tp.iter_mut().enumerate() {
                 if let Some(d) = domains {
                     m.reserve(d.len());
-                    for v in d.keys() {
-                        m.insert(v.clone(), 0);
+                    for v in d.keys().filter_map(|v| syms.get(v)) {
+                        m.insert(v, 0);
                     }
                 }
                 let Some(per_node) = counts.get(i) else {
                     continue;
                 };
-                for (name, n) in per_node {
-                    let Some(node) = h.cache.node_info(name) else {
+                for (slot, n) in per_node {
+                    let Some(node) = h.cache.node_by_slot(*slot as usize) else {
                         continue;
                     };
-                    let Some(v) = node.label(key) else {
+                    let Some(v) = c0.domain(node) else {
                         continue;
                     };
-                    if let Some(x) = m.get_mut(v) {
+                    if let Some(x) = m.get_mut(&v) {
                         *x += n;
                     }
                 }
@@ -306,26 +332,27 @@ impl PreFilterPlugin for PodTopologySpread {
                 if !c.match_node_inclusion_policies(&pod.pod, node, &required) {
                     continue;
                 }
-                let Some(v) = node.label(&c.topology_key) else {
+                let Some(v) = c.domain(node) else {
                     continue;
                 };
                 let n = counts
                     .get(i)
-                    .and_then(|m| m.get(&node.name))
+                    .and_then(|m| m.get(&node.slot))
                     .copied()
                     .unwrap_or(0);
                 let Some(m) = tp.get_mut(i) else {
                     continue;
                 };
-                if let Some(x) = m.get_mut(v) {
-                    *x += n;
-                } else {
-                    m.insert(v.to_string(), n);
-                }
+                *m.entry(v).or_default() += n;
             }
         }
+        let self_match = constraints
+            .iter()
+            .map(|c| i64::from(c.selector.matches(&pod.pod.metadata.labels)))
+            .collect();
         let mut s = PreFilterState {
             min_match: vec![0; constraints.len()],
+            self_match,
             constraints,
             tp_value_to_match_num: tp,
             required,
@@ -371,14 +398,14 @@ impl FilterPlugin for PodTopologySpread {
         &self,
         _h: &Handle<'_>,
         state: &CycleState,
-        pod: &PodInfo,
+        _pod: &PodInfo,
         node: &NodeInfo,
     ) -> Status {
         let Some(s) = state.read::<PreFilterState>() else {
             return Status::success();
         };
         for (i, c) in s.constraints.iter().enumerate() {
-            let Some(v) = node.label(&c.topology_key) else {
+            let Some(v) = c.domain(node) else {
                 return Status::new(
                     Code::UnschedulableAndUnresolvable,
                     ERR_REASON_NODE_LABEL_NOT_MATCH,
@@ -389,11 +416,11 @@ impl FilterPlugin for PodTopologySpread {
             if (domains as i64) < c.min_domains as i64 {
                 min = 0;
             }
-            let self_match = i64::from(c.selector.matches(&pod.pod.metadata.labels));
+            let self_match = s.self_match.get(i).copied().unwrap_or(0);
             let match_num = s
                 .tp_value_to_match_num
                 .get(i)
-                .and_then(|m| m.get(v))
+                .and_then(|m| m.get(&v))
                 .copied()
                 .unwrap_or(0);
             let skew = match_num + self_match - min;
@@ -409,8 +436,10 @@ impl FilterPlugin for PodTopologySpread {
 struct PreScoreState {
     constraints: Vec<Constraint>,
     ignored: FxSet<Arc<str>>,
-    tp_counts: Vec<FxMap<String, i64>>,
-    node_counts: Vec<FxMap<Arc<str>, i64>>,
+    /// Per constraint (not hostname): domain -> matching pods.
+    tp_counts: Vec<FxMap<Sym, i64>>,
+    /// Per constraint: node slot -> matching pods.
+    node_counts: Vec<FxMap<u32, i64>>,
     weights: Vec<f64>,
 }
 
@@ -439,21 +468,19 @@ impl PreScorePlugin for PodTopologySpread {
         // Only explicit constraints require nodes to carry every topology key.
         let require_all = !pod.pod.spec.topology_spread_constraints.is_empty();
         let mut ignored: FxSet<Arc<str>> = FxSet::default();
-        let mut tp_counts: Vec<FxMap<String, i64>> = vec![FxMap::default(); constraints.len()];
+        let mut tp_counts: Vec<FxMap<Sym, i64>> = vec![FxMap::default(); constraints.len()];
+        let empty = h.cache.symbols().get("").unwrap_or(NO_DOMAIN);
         for node in filtered {
             if require_all && !node_has_all_keys(node, &constraints) {
                 ignored.insert(node.name.clone());
                 continue;
             }
             for (i, c) in constraints.iter().enumerate() {
-                if c.topology_key == LABEL_HOSTNAME {
+                if c.is_hostname {
                     continue;
                 }
-                let v = node.label(&c.topology_key).unwrap_or("");
                 if let Some(m) = tp_counts.get_mut(i) {
-                    if !m.contains_key(v) {
-                        m.insert(v.to_string(), 0);
-                    }
+                    m.entry(c.domain(node).unwrap_or(empty)).or_default();
                 }
             }
         }
@@ -461,7 +488,7 @@ impl PreScorePlugin for PodTopologySpread {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let size = if c.topology_key == LABEL_HOSTNAME {
+                let size = if c.is_hostname {
                     filtered.len() - ignored.len()
                 } else {
                     tp_counts.get(i).map_or(0, |m| m.len())
@@ -469,15 +496,15 @@ impl PreScorePlugin for PodTopologySpread {
                 ((size + 2) as f64).ln()
             })
             .collect();
-        let required = RequiredNodeAffinity::new(&pod.pod);
+        let required = RequiredNodeAffinity::new(&pod.pod, h.cache.symbols());
         let ns = &pod.pod.metadata.namespace;
         let mut node_counts = Vec::with_capacity(constraints.len());
         for (i, c) in constraints.iter().enumerate() {
             let per_node = counts_by_node(h, ns, &c.selector);
-            if c.topology_key != LABEL_HOSTNAME {
+            if !c.is_hostname {
                 // Sums do not depend on the order: no sort needed.
-                for name in per_node.keys() {
-                    let Some(node) = h.cache.node_info(name) else {
+                for (slot, n) in &per_node {
+                    let Some(node) = h.cache.node_by_slot(*slot as usize) else {
                         continue;
                     };
                     if require_all && !node_has_all_keys(node, &constraints) {
@@ -486,9 +513,9 @@ impl PreScorePlugin for PodTopologySpread {
                     if !c.match_node_inclusion_policies(&pod.pod, node, &required) {
                         continue;
                     }
-                    let v = node.label(&c.topology_key).unwrap_or("");
-                    if let Some(x) = tp_counts.get_mut(i).and_then(|m| m.get_mut(v)) {
-                        *x += per_node.get(name).copied().unwrap_or(0);
+                    let v = c.domain(node).unwrap_or(empty);
+                    if let Some(x) = tp_counts.get_mut(i).and_then(|m| m.get_mut(&v)) {
+                        *x += n;
                     }
                 }
             }
@@ -516,24 +543,24 @@ impl ScorePlugin for PodTopologySpread {
         let Some(s) = state.read::<PreScoreState>() else {
             return Ok(0);
         };
-        if s.ignored.contains(&node.name) {
+        if !s.ignored.is_empty() && s.ignored.contains(&node.name) {
             return Ok(0);
         }
         let mut score = 0.0;
         for (i, c) in s.constraints.iter().enumerate() {
-            let Some(v) = node.label(&c.topology_key) else {
+            let Some(v) = c.domain(node) else {
                 continue;
             };
-            let cnt = if c.topology_key == LABEL_HOSTNAME {
+            let cnt = if c.is_hostname {
                 s.node_counts
                     .get(i)
-                    .and_then(|m| m.get(&node.name))
+                    .and_then(|m| m.get(&node.slot))
                     .copied()
                     .unwrap_or(0)
             } else {
                 s.tp_counts
                     .get(i)
-                    .and_then(|m| m.get(v))
+                    .and_then(|m| m.get(&v))
                     .copied()
                     .unwrap_or(0)
             };
