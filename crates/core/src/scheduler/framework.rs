@@ -356,16 +356,33 @@ pub trait ScorePlugin: Plugin {
         pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status>;
+    /// [`ScorePlugin::score`] for every node into `out` (same length as `nodes`): one
+    /// call per plugin and cycle, so plugins can read their cycle state once.
+    fn score_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        for (o, n) in out.iter_mut().zip(nodes) {
+            *o = self.score(h, state, pod, n)?;
+        }
+        Ok(())
+    }
     /// Whether the plugin normalizes its scores.
     fn has_normalize(&self) -> bool {
         false
     }
+    /// Upstream `NormalizeScore`: `scores[i]` is the score of `nodes[i]`.
     fn normalize_score(
         &self,
         _h: &Handle<'_>,
         _state: &CycleState,
         _pod: &PodInfo,
-        _scores: &mut [NodeScore],
+        _nodes: &[&NodeInfo],
+        _scores: &mut [i64],
     ) -> Status {
         Status::success()
     }
@@ -373,22 +390,20 @@ pub trait ScorePlugin: Plugin {
 
 /// Upstream `helper.DefaultNormalizeScore`: scale to `[0, max]` by the highest score,
 /// optionally reversed.
-pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [NodeScore]) {
-    let max_count = scores.iter().map(|s| s.score).max().unwrap_or(0).max(0);
+pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [i64]) {
+    let max_count = scores.iter().copied().max().unwrap_or(0).max(0);
     if max_count == 0 {
         if reverse {
-            for s in scores.iter_mut() {
-                s.score = max_priority;
-            }
+            scores.fill(max_priority);
         }
         return;
     }
     for s in scores.iter_mut() {
-        let mut score = max_priority * s.score / max_count;
+        let mut score = max_priority * *s / max_count;
         if reverse {
             score = max_priority - score;
         }
-        s.score = score;
+        *s = score;
     }
 }
 
@@ -768,9 +783,7 @@ impl Framework {
                 name: n.name.clone(),
                 scores: t
                     .row(i)
-                    .iter()
-                    .zip(&t.plugins)
-                    .map(|(v, p)| (*p, v.raw, v.normalized, v.weighted))
+                    .map(|(p, v)| (p, v.raw, v.normalized, v.weighted))
                     .collect(),
                 total: t.totals.get(i).copied().unwrap_or(0),
             })
@@ -786,91 +799,57 @@ impl Framework {
         pod: &PodInfo,
         nodes: &[&NodeInfo],
     ) -> Result<ScoreTable, Status> {
-        let active: Vec<&(Arc<dyn ScorePlugin>, i64)> = self
-            .score
-            .iter()
-            .filter(|(pl, _)| {
-                state.skip_score_plugins.is_empty() || !state.skip_score_plugins.contains(pl.name())
-            })
-            .collect();
-        let np = active.len();
         let n = nodes.len();
         let mut t = ScoreTable {
-            plugins: active.iter().map(|(pl, _)| pl.name()).collect(),
-            values: vec![ScoreValue::default(); n * np],
+            nodes: n,
             totals: vec![0; n],
+            ..Default::default()
         };
-        let mut buf: Vec<NodeScore> = Vec::new();
-        for (j, (pl, weight)) in active.iter().enumerate() {
-            let normalize = pl.has_normalize();
-            if normalize && buf.is_empty() {
-                buf = nodes
-                    .iter()
-                    .map(|nd| NodeScore {
-                        name: nd.name.clone(),
-                        score: 0,
-                    })
-                    .collect();
+        for (pl, weight) in &self.score {
+            if !state.skip_score_plugins.is_empty() && state.skip_score_plugins.contains(pl.name())
+            {
+                continue;
             }
-            for (i, nd) in nodes.iter().enumerate() {
-                match pl.score(h, state, pod, nd) {
-                    Ok(s) => {
-                        if let Some(v) = t.values.get_mut(i * np + j) {
-                            v.raw = s;
-                            v.normalized = s;
-                        }
-                        if normalize {
-                            if let Some(b) = buf.get_mut(i) {
-                                b.score = s;
-                            }
-                        }
-                    }
-                    Err(st) => {
-                        return Err(Status::error(format!(
-                            "plugin {:?} failed with: {}",
-                            pl.name(),
-                            st.message()
-                        ))
-                        .with_plugin(pl.name()))
-                    }
-                }
+            let col = t.raw.len();
+            t.raw.resize(col + n, 0);
+            let raw = t.raw.get_mut(col..).unwrap_or_default();
+            if let Err(st) = pl.score_nodes(h, state, pod, nodes, raw) {
+                return Err(Status::error(format!(
+                    "plugin {:?} failed with: {}",
+                    pl.name(),
+                    st.message()
+                ))
+                .with_plugin(pl.name()));
             }
-            if normalize {
-                let st = pl.normalize_score(h, state, pod, &mut buf);
+            t.normalized
+                .extend_from_slice(t.raw.get(col..).unwrap_or_default());
+            let normalized = t.normalized.get_mut(col..).unwrap_or_default();
+            if pl.has_normalize() {
+                let st = pl.normalize_score(h, state, pod, nodes, normalized);
                 if !st.is_success() {
                     return Err(st.with_plugin(pl.name()));
                 }
-                for (i, b) in buf.iter().enumerate() {
-                    if let Some(v) = t.values.get_mut(i * np + j) {
-                        v.normalized = b.score;
-                    }
-                }
             }
-            for i in 0..n {
-                let Some(v) = t.values.get_mut(i * np + j) else {
-                    continue;
-                };
-                if v.normalized > MAX_NODE_SCORE || v.normalized < MIN_NODE_SCORE {
+            for (v, tot) in normalized.iter().zip(t.totals.iter_mut()) {
+                if *v > MAX_NODE_SCORE || *v < MIN_NODE_SCORE {
                     return Err(Status::error(format!(
                         "plugin {:?} returns an invalid score {}, it should in the range of [{}, {}] after normalizing",
                         pl.name(),
-                        v.normalized,
+                        v,
                         MIN_NODE_SCORE,
                         MAX_NODE_SCORE
                     ))
                     .with_plugin(pl.name()));
                 }
-                v.weighted = v.normalized * weight;
-                if let Some(tot) = t.totals.get_mut(i) {
-                    *tot += v.weighted;
-                }
+                *tot += v * weight;
             }
+            t.plugins.push((pl.name(), *weight));
         }
         Ok(t)
     }
 }
 
-/// One plugin's score for one node: raw, normalized, weighted.
+/// One plugin's score of one node: raw, normalized, and normalized times the weight.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScoreValue {
     pub raw: i64,
@@ -878,20 +857,32 @@ pub struct ScoreValue {
     pub weighted: i64,
 }
 
-/// The scores of a cycle, flat: `values[i * plugins.len() + j]` is the j-th scoring
-/// plugin's score of the i-th node; `totals[i]` the node's weighted sum.
+/// The scores of a cycle, flat and by plugin: `raw[j * nodes + i]` is the j-th scoring
+/// plugin's score of the i-th node (before NormalizeScore), `normalized` the same
+/// after it, `totals[i]` the node's weighted sum.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScoreTable {
-    pub plugins: Vec<&'static str>,
-    pub values: Vec<ScoreValue>,
+    /// The plugins that scored, with their weights.
+    pub plugins: Vec<(&'static str, i64)>,
+    pub nodes: usize,
+    pub raw: Vec<i64>,
+    pub normalized: Vec<i64>,
     pub totals: Vec<i64>,
 }
 
 impl ScoreTable {
     /// The scores of the i-th node, one per plugin.
-    pub fn row(&self, i: usize) -> &[ScoreValue] {
-        let np = self.plugins.len();
-        self.values.get(i * np..(i + 1) * np).unwrap_or(&[])
+    pub fn row(&self, i: usize) -> impl Iterator<Item = (&'static str, ScoreValue)> + '_ {
+        self.plugins.iter().enumerate().map(move |(j, (name, w))| {
+            let k = j * self.nodes + i;
+            let normalized = self.normalized.get(k).copied().unwrap_or(0);
+            let v = ScoreValue {
+                raw: self.raw.get(k).copied().unwrap_or(0),
+                normalized,
+                weighted: normalized * w,
+            };
+            (*name, v)
+        })
     }
 }
 
@@ -977,25 +968,9 @@ mod tests {
 
     #[test]
     fn default_normalize() {
-        let mut s = vec![
-            NodeScore {
-                name: Arc::from("a"),
-                score: 0,
-            },
-            NodeScore {
-                name: Arc::from("b"),
-                score: 2,
-            },
-            NodeScore {
-                name: Arc::from("c"),
-                score: 4,
-            },
-        ];
+        let mut s = vec![0, 2, 4];
         default_normalize_score(100, true, &mut s);
-        assert_eq!(
-            s.iter().map(|x| x.score).collect::<Vec<_>>(),
-            vec![100, 50, 0]
-        );
+        assert_eq!(s, vec![100, 50, 0]);
     }
 
     #[test]

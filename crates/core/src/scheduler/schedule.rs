@@ -194,10 +194,8 @@ impl CompactRecord {
                         scores: self
                             .scores
                             .row(row)
-                            .iter()
-                            .zip(&self.scores.plugins)
-                            .map(|(v, p)| PluginScore {
-                                plugin: p,
+                            .map(|(plugin, v)| PluginScore {
+                                plugin,
                                 raw: v.raw,
                                 normalized: v.normalized,
                                 weighted: v.weighted,

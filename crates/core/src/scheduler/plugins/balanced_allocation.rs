@@ -17,26 +17,29 @@ struct PreScoreState {
     memory: i64,
 }
 
-/// Upstream `balancedResourceScorer`.
+/// Upstream `balancedResourceScorer` (no allocation: the fractions are recomputed
+/// for the general case instead of collected).
 pub fn balanced_resource_scorer(requested: &[i64], allocatable: &[i64]) -> i64 {
-    let mut fractions = Vec::with_capacity(requested.len());
-    let mut total = 0.0;
-    for (r, a) in requested.iter().zip(allocatable) {
-        if *a == 0 {
-            continue;
+    let fractions = || {
+        requested
+            .iter()
+            .zip(allocatable)
+            .filter(|(_, a)| **a != 0)
+            .map(|(r, a)| (*r as f64 / *a as f64).min(1.0))
+    };
+    let (count, total) = fractions().fold((0usize, 0.0), |(n, t), f| (n + 1, t + f));
+    let std = if count == 2 {
+        let mut it = fractions();
+        match (it.next(), it.next()) {
+            (Some(a), Some(b)) => ((a - b) / 2.0).abs(),
+            _ => 0.0,
         }
-        let f = (*r as f64 / *a as f64).min(1.0);
-        total += f;
-        fractions.push(f);
-    }
-    let std = match fractions.as_slice() {
-        [a, b] => ((a - b) / 2.0).abs(),
-        f if f.len() > 2 => {
-            let mean = total / f.len() as f64;
-            let sum: f64 = f.iter().map(|x| (x - mean) * (x - mean)).sum();
-            (sum / f.len() as f64).sqrt()
-        }
-        _ => 0.0,
+    } else if count > 2 {
+        let mean = total / count as f64;
+        let sum: f64 = fractions().map(|x| (x - mean) * (x - mean)).sum();
+        (sum / count as f64).sqrt()
+    } else {
+        0.0
     };
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
 }
@@ -67,6 +70,25 @@ impl PreScorePlugin for BalancedAllocation {
     }
 }
 
+fn pre_score_state(state: &CycleState, pod: &PodInfo) -> PreScoreState {
+    state
+        .read::<PreScoreState>()
+        .copied()
+        .unwrap_or(PreScoreState {
+            cpu: pod.requests.milli_cpu,
+            memory: pod.requests.memory,
+        })
+}
+
+fn balanced(s: PreScoreState, node: &NodeInfo) -> i64 {
+    let alloc = [node.allocatable.milli_cpu, node.allocatable.memory];
+    let req = [
+        node.requested.milli_cpu + s.cpu,
+        node.requested.memory + s.memory,
+    ];
+    balanced_resource_scorer(&req, &alloc)
+}
+
 impl ScorePlugin for BalancedAllocation {
     fn score(
         &self,
@@ -75,19 +97,21 @@ impl ScorePlugin for BalancedAllocation {
         pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status> {
-        let s = state
-            .read::<PreScoreState>()
-            .copied()
-            .unwrap_or(PreScoreState {
-                cpu: pod.requests.milli_cpu,
-                memory: pod.requests.memory,
-            });
-        let alloc = [node.allocatable.milli_cpu, node.allocatable.memory];
-        let req = [
-            node.requested.milli_cpu + s.cpu,
-            node.requested.memory + s.memory,
-        ];
-        Ok(balanced_resource_scorer(&req, &alloc))
+        Ok(balanced(pre_score_state(state, pod), node))
+    }
+    fn score_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        let s = pre_score_state(state, pod);
+        for (o, n) in out.iter_mut().zip(nodes) {
+            *o = balanced(s, n);
+        }
+        Ok(())
     }
 }
 

@@ -50,6 +50,37 @@ impl Plugin for ImageLocality {
     }
 }
 
+/// The pod's images (normalized) with their spread over the nodes
+/// (`numNodes/totalNodes`), and its container count.
+fn pod_images(h: &Handle<'_>, pod: &PodInfo) -> (Vec<(String, f64)>, usize) {
+    let total = h.cache.num_nodes().max(1) as f64;
+    let spec = &pod.pod.spec;
+    let images = spec
+        .init_containers
+        .iter()
+        .chain(spec.containers.iter())
+        .map(|c| {
+            let name = normalized_image_name(&c.image);
+            let spread = h.cache.image_num_nodes(&name) as f64 / total;
+            (name, spread)
+        })
+        .collect();
+    (images, spec.init_containers.len() + spec.containers.len())
+}
+
+/// Upstream `Score` for one node.
+fn image_score(images: &[(String, f64)], containers: usize, node: &NodeInfo) -> i64 {
+    let mut sum = 0i64;
+    if !node.images.is_empty() {
+        for (name, spread) in images {
+            if let Some(size) = node.image_size(name) {
+                sum += (size as f64 * spread) as i64;
+            }
+        }
+    }
+    calculate_priority(sum, containers)
+}
+
 impl ScorePlugin for ImageLocality {
     fn score(
         &self,
@@ -58,22 +89,22 @@ impl ScorePlugin for ImageLocality {
         pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status> {
-        let total = h.cache.num_nodes().max(1) as f64;
-        let spec = &pod.pod.spec;
-        let mut sum = 0i64;
-        if !node.images.is_empty() {
-            for c in spec.init_containers.iter().chain(spec.containers.iter()) {
-                let name = normalized_image_name(&c.image);
-                if let Some(size) = node.image_size(&name) {
-                    let spread = h.cache.image_num_nodes(&name) as f64 / total;
-                    sum += (size as f64 * spread) as i64;
-                }
-            }
+        let (images, containers) = pod_images(h, pod);
+        Ok(image_score(&images, containers, node))
+    }
+    fn score_nodes(
+        &self,
+        h: &Handle<'_>,
+        _s: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        let (images, containers) = pod_images(h, pod);
+        for (o, n) in out.iter_mut().zip(nodes) {
+            *o = image_score(&images, containers, n);
         }
-        Ok(calculate_priority(
-            sum,
-            spec.init_containers.len() + spec.containers.len(),
-        ))
+        Ok(())
     }
 }
 

@@ -15,7 +15,7 @@ use crate::api::core_v1::Pod;
 use crate::api::labels::Selector;
 use crate::scheduler::cache::{NsScope, TermKind};
 use crate::scheduler::framework::{
-    Code, CycleState, FilterPlugin, Handle, NodeScore, Plugin, PreFilterPlugin, PreFilterResult,
+    Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{AffinityTerm, NodeInfo, PodInfo, WeightedAffinityTerm};
@@ -299,6 +299,15 @@ struct PreScoreState {
     topology_score: TopologyCounts,
 }
 
+impl PreScoreState {
+    fn node_score(&self, node: &NodeInfo) -> i64 {
+        self.topology_score
+            .iter()
+            .filter_map(|(k, vals)| node.label(k).and_then(|v| vals.get(v)))
+            .sum()
+    }
+}
+
 fn add_score(m: &mut TopologyCounts, node: &NodeInfo, key: &str, w: i64) {
     if let Some(v) = node.label(key) {
         *m.entry(key.to_string())
@@ -386,13 +395,27 @@ impl ScorePlugin for InterPodAffinity {
         _pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status> {
-        let Some(s) = state.read::<PreScoreState>() else {
-            return Ok(0);
-        };
-        Ok(s.topology_score
-            .iter()
-            .filter_map(|(k, vals)| node.label(k).and_then(|v| vals.get(v)))
-            .sum())
+        Ok(state
+            .read::<PreScoreState>()
+            .map_or(0, |s| s.node_score(node)))
+    }
+    fn score_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        _pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        match state.read::<PreScoreState>() {
+            Some(s) => {
+                for (o, n) in out.iter_mut().zip(nodes) {
+                    *o = s.node_score(n);
+                }
+            }
+            None => out.fill(0),
+        }
+        Ok(())
     }
     fn has_normalize(&self) -> bool {
         true
@@ -402,7 +425,8 @@ impl ScorePlugin for InterPodAffinity {
         _h: &Handle<'_>,
         state: &CycleState,
         _pod: &PodInfo,
-        scores: &mut [NodeScore],
+        _nodes: &[&NodeInfo],
+        scores: &mut [i64],
     ) -> Status {
         if state
             .read::<PreScoreState>()
@@ -410,16 +434,16 @@ impl ScorePlugin for InterPodAffinity {
         {
             return Status::success();
         }
-        let min = scores.iter().map(|s| s.score).min().unwrap_or(0);
-        let max = scores.iter().map(|s| s.score).max().unwrap_or(0);
+        let min = scores.iter().copied().min().unwrap_or(0);
+        let max = scores.iter().copied().max().unwrap_or(0);
         let diff = max - min;
         for s in scores.iter_mut() {
             let f = if diff > 0 {
-                MAX_NODE_SCORE as f64 * ((s.score - min) as f64 / diff as f64)
+                MAX_NODE_SCORE as f64 * ((*s - min) as f64 / diff as f64)
             } else {
                 0.0
             };
-            s.score = f as i64;
+            *s = f as i64;
         }
         Status::success()
     }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::api::core_v1::{NodeSelectorRequirement, NodeSelectorTerm, Pod};
 use crate::api::labels::{Operator, Requirement, Selector};
 use crate::scheduler::framework::{
-    default_normalize_score, Code, CycleState, FilterPlugin, Handle, NodeScore, Plugin,
-    PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    default_normalize_score, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
+    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{label_key_hash, NodeInfo, PodInfo, Sym, Symbols};
 
@@ -275,6 +275,17 @@ struct PreFilterState(RequiredNodeAffinity);
 #[derive(Clone)]
 struct PreScoreState(Vec<(i64, ParsedTerm)>);
 
+impl PreScoreState {
+    /// The summed weights of the preferred terms the node matches.
+    fn preferred_weight(&self, node: &NodeInfo) -> i64 {
+        self.0
+            .iter()
+            .filter(|(_, t)| t.matches_node(node))
+            .map(|(w, _)| *w)
+            .sum()
+    }
+}
+
 impl Plugin for NodeAffinity {
     fn name(&self) -> &'static str {
         "NodeAffinity"
@@ -398,14 +409,27 @@ impl ScorePlugin for NodeAffinity {
         _pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status> {
-        let Some(s) = state.read::<PreScoreState>() else {
-            return Ok(0);
-        };
-        Ok(s.0
-            .iter()
-            .filter(|(_, t)| t.matches_node(node))
-            .map(|(w, _)| *w)
-            .sum())
+        Ok(state
+            .read::<PreScoreState>()
+            .map_or(0, |s| s.preferred_weight(node)))
+    }
+    fn score_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        _pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        match state.read::<PreScoreState>() {
+            Some(s) => {
+                for (o, n) in out.iter_mut().zip(nodes) {
+                    *o = s.preferred_weight(n);
+                }
+            }
+            None => out.fill(0),
+        }
+        Ok(())
     }
     fn has_normalize(&self) -> bool {
         true
@@ -415,7 +439,8 @@ impl ScorePlugin for NodeAffinity {
         _h: &Handle<'_>,
         _s: &CycleState,
         _p: &PodInfo,
-        scores: &mut [NodeScore],
+        _nodes: &[&NodeInfo],
+        scores: &mut [i64],
     ) -> Status {
         default_normalize_score(MAX_NODE_SCORE, false, scores);
         Status::success()

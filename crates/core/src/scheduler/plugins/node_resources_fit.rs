@@ -156,6 +156,44 @@ impl PreScorePlugin for NodeResourcesFit {
     }
 }
 
+fn score_requests(state: &CycleState, pod: &PodInfo) -> ScoreRequests {
+    state
+        .read::<ScoreRequests>()
+        .copied()
+        .unwrap_or(ScoreRequests {
+            cpu: pod.non_zero_cpu,
+            memory: pod.non_zero_memory,
+        })
+}
+
+/// LeastAllocated over cpu and memory (weights 1, 1).
+fn least_allocated(r: ScoreRequests, node: &NodeInfo) -> i64 {
+    let mut score = 0;
+    let mut weights = 0;
+    let pairs = [
+        (
+            node.allocatable.milli_cpu,
+            node.non_zero_requested.milli_cpu + r.cpu,
+        ),
+        (
+            node.allocatable.memory,
+            node.non_zero_requested.memory + r.memory,
+        ),
+    ];
+    for (alloc, req) in pairs {
+        if alloc == 0 {
+            continue;
+        }
+        score += least_requested_score(req, alloc);
+        weights += 1;
+    }
+    if weights == 0 {
+        0
+    } else {
+        score / weights
+    }
+}
+
 impl ScorePlugin for NodeResourcesFit {
     fn score(
         &self,
@@ -164,33 +202,21 @@ impl ScorePlugin for NodeResourcesFit {
         pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status> {
-        let r = state
-            .read::<ScoreRequests>()
-            .copied()
-            .unwrap_or(ScoreRequests {
-                cpu: pod.non_zero_cpu,
-                memory: pod.non_zero_memory,
-            });
-        let mut score = 0;
-        let mut weights = 0;
-        let pairs = [
-            (
-                node.allocatable.milli_cpu,
-                node.non_zero_requested.milli_cpu + r.cpu,
-            ),
-            (
-                node.allocatable.memory,
-                node.non_zero_requested.memory + r.memory,
-            ),
-        ];
-        for (alloc, req) in pairs {
-            if alloc == 0 {
-                continue;
-            }
-            score += least_requested_score(req, alloc);
-            weights += 1;
+        Ok(least_allocated(score_requests(state, pod), node))
+    }
+    fn score_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        let r = score_requests(state, pod);
+        for (o, n) in out.iter_mut().zip(nodes) {
+            *o = least_allocated(r, n);
         }
-        Ok(if weights == 0 { 0 } else { score / weights })
+        Ok(())
     }
 }
 

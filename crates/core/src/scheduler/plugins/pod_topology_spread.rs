@@ -18,7 +18,7 @@ use crate::api::core_v1::{Pod, TopologySpreadConstraint};
 use crate::api::labels::{Operator, Requirement, Selector};
 use crate::scheduler::cache::NsScope;
 use crate::scheduler::framework::{
-    Code, CycleState, FilterPlugin, Handle, NodeScore, Plugin, PreFilterPlugin, PreFilterResult,
+    Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo, Sym, Symbols};
@@ -532,6 +532,37 @@ impl PreScorePlugin for PodTopologySpread {
     }
 }
 
+impl PreScoreState {
+    /// Upstream `Score` for one node (before normalization).
+    fn node_score(&self, node: &NodeInfo) -> i64 {
+        if !self.ignored.is_empty() && self.ignored.contains(&node.name) {
+            return 0;
+        }
+        let mut score = 0.0;
+        for (i, c) in self.constraints.iter().enumerate() {
+            let Some(v) = c.domain(node) else {
+                continue;
+            };
+            let cnt = if c.is_hostname {
+                self.node_counts
+                    .get(i)
+                    .and_then(|m| m.get(&node.slot))
+                    .copied()
+                    .unwrap_or(0)
+            } else {
+                self.tp_counts
+                    .get(i)
+                    .and_then(|m| m.get(&v))
+                    .copied()
+                    .unwrap_or(0)
+            };
+            let w = self.weights.get(i).copied().unwrap_or(0.0);
+            score += cnt as f64 * w + (c.max_skew - 1) as f64;
+        }
+        score.round() as i64
+    }
+}
+
 impl ScorePlugin for PodTopologySpread {
     fn score(
         &self,
@@ -540,34 +571,27 @@ impl ScorePlugin for PodTopologySpread {
         _pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status> {
-        let Some(s) = state.read::<PreScoreState>() else {
-            return Ok(0);
-        };
-        if !s.ignored.is_empty() && s.ignored.contains(&node.name) {
-            return Ok(0);
+        Ok(state
+            .read::<PreScoreState>()
+            .map_or(0, |s| s.node_score(node)))
+    }
+    fn score_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        _pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        match state.read::<PreScoreState>() {
+            Some(s) => {
+                for (o, n) in out.iter_mut().zip(nodes) {
+                    *o = s.node_score(n);
+                }
+            }
+            None => out.fill(0),
         }
-        let mut score = 0.0;
-        for (i, c) in s.constraints.iter().enumerate() {
-            let Some(v) = c.domain(node) else {
-                continue;
-            };
-            let cnt = if c.is_hostname {
-                s.node_counts
-                    .get(i)
-                    .and_then(|m| m.get(&node.slot))
-                    .copied()
-                    .unwrap_or(0)
-            } else {
-                s.tp_counts
-                    .get(i)
-                    .and_then(|m| m.get(&v))
-                    .copied()
-                    .unwrap_or(0)
-            };
-            let w = s.weights.get(i).copied().unwrap_or(0.0);
-            score += cnt as f64 * w + (c.max_skew - 1) as f64;
-        }
-        Ok(score.round() as i64)
+        Ok(())
     }
     fn has_normalize(&self) -> bool {
         true
@@ -577,32 +601,31 @@ impl ScorePlugin for PodTopologySpread {
         _h: &Handle<'_>,
         state: &CycleState,
         _pod: &PodInfo,
-        scores: &mut [NodeScore],
+        nodes: &[&NodeInfo],
+        scores: &mut [i64],
     ) -> Status {
         let Some(s) = state.read::<PreScoreState>() else {
             return Status::success();
         };
         let mut min = i64::MAX;
         let mut max = 0i64;
-        let mut invalid = vec![false; scores.len()];
+        let ignored = |i: usize| {
+            !s.ignored.is_empty() && nodes.get(i).is_some_and(|n| s.ignored.contains(&n.name))
+        };
         for (i, sc) in scores.iter().enumerate() {
-            if s.ignored.contains(&sc.name) {
-                invalid[i] = true;
-                continue;
+            if !ignored(i) {
+                min = min.min(*sc);
+                max = max.max(*sc);
             }
-            min = min.min(sc.score);
-            max = max.max(sc.score);
         }
         for (i, sc) in scores.iter_mut().enumerate() {
-            if invalid.get(i).copied().unwrap_or(false) {
-                sc.score = 0;
-                continue;
+            if ignored(i) {
+                *sc = 0;
+            } else if max == 0 {
+                *sc = MAX_NODE_SCORE;
+            } else {
+                *sc = MAX_NODE_SCORE * (max + min - *sc) / max;
             }
-            if max == 0 {
-                sc.score = MAX_NODE_SCORE;
-                continue;
-            }
-            sc.score = MAX_NODE_SCORE * (max + min - sc.score) / max;
         }
         Status::success()
     }

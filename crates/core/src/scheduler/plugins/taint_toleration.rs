@@ -6,8 +6,8 @@
 use super::{do_not_schedule_taint, find_matching_untolerated_taint, tolerations_tolerate_taint};
 use crate::api::core_v1::Toleration;
 use crate::scheduler::framework::{
-    default_normalize_score, Code, CycleState, FilterPlugin, Handle, NodeScore, Plugin,
-    PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    default_normalize_score, Code, CycleState, FilterPlugin, Handle, Plugin, PreScorePlugin,
+    ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
@@ -64,6 +64,23 @@ impl PreScorePlugin for TaintToleration {
     }
 }
 
+fn intolerable_prefer_no_schedule(s: &PreScoreState, node: &NodeInfo) -> i64 {
+    if node.taints.is_empty() {
+        return 0;
+    }
+    node.taints
+        .iter()
+        .filter(|t| t.effect == "PreferNoSchedule")
+        .filter(|t| !tolerations_tolerate_taint(&s.tolerations_prefer_no_schedule, t))
+        .count() as i64
+}
+
+fn pre_score_state(state: &CycleState) -> Result<&PreScoreState, Status> {
+    state
+        .read::<PreScoreState>()
+        .ok_or_else(|| Status::error("reading \"PreScoreTaintToleration\" from cycleState"))
+}
+
 impl ScorePlugin for TaintToleration {
     fn score(
         &self,
@@ -72,18 +89,24 @@ impl ScorePlugin for TaintToleration {
         _pod: &PodInfo,
         node: &NodeInfo,
     ) -> Result<i64, Status> {
-        let Some(s) = state.read::<PreScoreState>() else {
-            return Err(Status::error(
-                "reading \"PreScoreTaintToleration\" from cycleState",
-            ));
-        };
-        let n = node
-            .taints
-            .iter()
-            .filter(|t| t.effect == "PreferNoSchedule")
-            .filter(|t| !tolerations_tolerate_taint(&s.tolerations_prefer_no_schedule, t))
-            .count();
-        Ok(n as i64)
+        Ok(intolerable_prefer_no_schedule(
+            pre_score_state(state)?,
+            node,
+        ))
+    }
+    fn score_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        _pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        out: &mut [i64],
+    ) -> Result<(), Status> {
+        let s = pre_score_state(state)?;
+        for (o, n) in out.iter_mut().zip(nodes) {
+            *o = intolerable_prefer_no_schedule(s, n);
+        }
+        Ok(())
     }
     fn has_normalize(&self) -> bool {
         true
@@ -93,7 +116,8 @@ impl ScorePlugin for TaintToleration {
         _h: &Handle<'_>,
         _s: &CycleState,
         _p: &PodInfo,
-        scores: &mut [NodeScore],
+        _nodes: &[&NodeInfo],
+        scores: &mut [i64],
     ) -> Status {
         default_normalize_score(MAX_NODE_SCORE, true, scores);
         Status::success()
