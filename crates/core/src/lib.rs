@@ -13,3 +13,5 @@ pub mod kubelet;
 pub mod scheduler;
 pub mod shell;
 pub mod sim;
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+mod wasm_alloc;

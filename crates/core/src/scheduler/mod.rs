@@ -90,9 +90,13 @@ impl Hasher for FxHasher {
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
+    /// The state rotated so that its best-mixed high bits become the low bits, which
+    /// hash tables use to pick a bucket (without it, keys that differ only early, such
+    /// as `default/pod-1` and `default/pod-2`, collide in the low bits; rustc-hash 2
+    /// does the same).
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 
