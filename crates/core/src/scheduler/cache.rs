@@ -2,7 +2,9 @@
 //! cycle reads): one [`NodeInfo`] per node, kept up to date incrementally from watch
 //! events, and the indexes that keep every per-pod computation away from scans of all
 //! pods:
-//! - node names in a stable order (by name), the order the cycle samples in;
+//! - upstream's node tree: nodes grouped by zone (`region:\0:zone` from the topology
+//!   labels), zones in the order first seen and nodes in each zone in the order added,
+//!   listed round-robin over the zones: the order the cycle samples nodes in;
 //! - a label index of assigned pods per namespace (`namespace -> key -> value -> pods`),
 //!   which PodTopologySpread and InterPodAffinity use to find the pods a selector can
 //!   match (the smallest equality bucket of the selector, else the namespace);
@@ -75,7 +77,10 @@ pub struct Cache {
     nodes: Vec<Option<NodeInfo>>,
     free_nodes: Vec<usize>,
     node_by_name: FxMap<String, usize>,
-    /// Slots of nodes with a Node object, sorted by name.
+    /// Upstream `nodeTree`: zone key -> node slots, zones in the order first seen.
+    zones: Vec<(String, Vec<usize>)>,
+    /// The node tree's `list()`: slots of nodes with a Node object, one from each
+    /// zone in turn.
     order: Vec<usize>,
     pod_slots: Vec<Option<PodSlot>>,
     free_pod_slots: Vec<u32>,
@@ -90,6 +95,25 @@ pub struct Cache {
     pdbs: BTreeMap<String, Arc<PodDisruptionBudget>>,
     /// Interned node label keys and values (see [`Symbols`]).
     symbols: Symbols,
+}
+
+/// Upstream `GetZoneKey`: `region:\0:zone` from the topology labels (or their
+/// deprecated failure-domain forms), empty when the node has neither.
+pub fn zone_key(node: &Node) -> String {
+    let l = &node.metadata.labels;
+    let get = |k: &str, old: &str| l.get(k).or_else(|| l.get(old)).map_or("", |v| v.as_str());
+    let zone = get(
+        "topology.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/zone",
+    );
+    let region = get(
+        "topology.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/region",
+    );
+    if zone.is_empty() && region.is_empty() {
+        return String::new();
+    }
+    format!("{region}:\0:{zone}")
 }
 
 fn is_terminal(pod: &Pod) -> bool {
@@ -142,16 +166,48 @@ impl Cache {
         self.nodes.len()
     }
 
-    fn insert_order(&mut self, slot: usize) {
-        let Some(name) = self.slot_name(slot) else {
+    /// Upstream `nodeTree.addNode`: appends the node to its zone and inserts it where
+    /// the round-robin listing puts it (round `k`, its index in the zone, after the
+    /// zones before its own that have a node in that round).
+    fn tree_add(&mut self, slot: usize, zone: &str) {
+        let zi = match self.zones.iter().position(|(z, _)| z == zone) {
+            Some(i) => i,
+            None => {
+                self.zones.push((zone.to_string(), Vec::new()));
+                self.zones.len() - 1
+            }
+        };
+        let Some((_, own)) = self.zones.get(zi) else {
             return;
         };
-        let name = name.to_string();
-        let pos = self
-            .order
-            .binary_search_by(|s| self.slot_name(*s).unwrap_or("").cmp(name.as_str()))
-            .unwrap_or_else(|p| p);
-        self.order.insert(pos, slot);
+        let k = own.len();
+        let pos: usize = self
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(i, (_, z))| z.len().min(k) + usize::from(i < zi && z.len() > k))
+            .sum();
+        if let Some((_, own)) = self.zones.get_mut(zi) {
+            own.push(slot);
+        }
+        self.order.insert(pos.min(self.order.len()), slot);
+    }
+
+    /// Upstream `nodeTree.removeNode`, then the listing again.
+    fn tree_remove(&mut self, slot: usize) {
+        for (_, z) in &mut self.zones {
+            z.retain(|s| *s != slot);
+        }
+        self.zones.retain(|(_, z)| !z.is_empty());
+        let longest = self.zones.iter().map(|(_, z)| z.len()).max().unwrap_or(0);
+        self.order.clear();
+        for k in 0..longest {
+            for (_, z) in &self.zones {
+                if let Some(s) = z.get(k) {
+                    self.order.push(*s);
+                }
+            }
+        }
     }
 
     fn slot_name(&self, slot: usize) -> Option<&str> {
@@ -211,23 +267,34 @@ impl Cache {
                     .get(slot)
                     .and_then(|n| n.as_ref())
                     .is_some_and(|n| n.has_node);
+                let old_zone = self
+                    .nodes
+                    .get(slot)
+                    .and_then(|n| n.as_ref())
+                    .map(|n| zone_key(&n.node));
                 if was_real {
                     self.image_nodes_add(slot, -1);
                 }
+                let zone = zone_key(&node);
                 if let Some(Some(ni)) = self.nodes.get_mut(slot) {
                     ni.set_node(node, &mut self.symbols);
                 }
                 self.image_nodes_add(slot, 1);
                 if !was_real {
-                    self.insert_order(slot);
+                    self.tree_add(slot, &zone);
+                } else if old_zone.as_deref() != Some(zone.as_str()) {
+                    // Upstream `nodeTree.updateNode`: a node that changed zone moves.
+                    self.tree_remove(slot);
+                    self.tree_add(slot, &zone);
                 }
             }
             None => {
+                let zone = zone_key(&node);
                 let ni = NodeInfo::new(node, &mut self.symbols);
                 let slot = self.alloc_node(ni);
                 self.node_by_name.insert(name, slot);
                 self.image_nodes_add(slot, 1);
-                self.insert_order(slot);
+                self.tree_add(slot, &zone);
             }
         }
     }
@@ -252,7 +319,7 @@ impl Cache {
             return;
         }
         self.image_nodes_add(slot, -1);
-        self.order.retain(|s| *s != slot);
+        self.tree_remove(slot);
         let empty = match self.nodes.get_mut(slot) {
             Some(Some(ni)) => {
                 ni.has_node = false;
@@ -280,7 +347,7 @@ impl Cache {
         self.order.len()
     }
 
-    /// The i-th node in name order.
+    /// The i-th node in the node tree's order.
     pub fn node_at(&self, i: usize) -> Option<&NodeInfo> {
         self.order
             .get(i)
@@ -288,7 +355,7 @@ impl Cache {
             .and_then(|n| n.as_ref())
     }
 
-    /// All nodes in name order.
+    /// All nodes in the node tree's order.
     pub fn nodes(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
         self.order
             .iter()
@@ -752,7 +819,7 @@ pub(crate) mod tests {
         c.add_node(Arc::new(node("a", "4", "8Gi")));
         c.add_node(Arc::new(node("c", "4", "8Gi")));
         let names: Vec<&str> = c.nodes().map(|n| &*n.name).collect();
-        assert_eq!(names, vec!["a", "b", "c"]);
+        assert_eq!(names, vec!["b", "a", "c"]);
         c.add_pod(Arc::new(on(pod("default", "p1", "1", "1Gi"), "b")));
         c.add_pod(Arc::new(on(pod("default", "p2", "", ""), "b")));
         let b = c.node_info("b").expect("b");
@@ -780,6 +847,40 @@ pub(crate) mod tests {
         c.remove_node("b");
         let names: Vec<&str> = c.nodes().map(|n| &*n.name).collect();
         assert_eq!(names, vec!["a", "c", "zz"]);
+    }
+
+    #[test]
+    fn node_tree_lists_zones_round_robin() {
+        // Upstream TestNodeTree_List-style: zones in the order first seen, nodes in
+        // each zone in the order added, one per zone in turn.
+        let mut c = Cache::new();
+        let zoned = |name: &str, zone: &str| {
+            let mut n = node(name, "1", "1Gi");
+            n.metadata
+                .labels
+                .insert("topology.kubernetes.io/zone".into(), zone.into());
+            Arc::new(n)
+        };
+        for (n, z) in [
+            ("a1", "a"),
+            ("a2", "a"),
+            ("b1", "b"),
+            ("a3", "a"),
+            ("c1", "c"),
+            ("b2", "b"),
+        ] {
+            c.add_node(zoned(n, z));
+        }
+        let names = |c: &Cache| c.nodes().map(|n| n.name.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&c), ["a1", "b1", "c1", "a2", "b2", "a3"]);
+        c.add_node(Arc::new(node("none", "1", "1Gi")));
+        assert_eq!(names(&c), ["a1", "b1", "c1", "none", "a2", "b2", "a3"]);
+        // Removing a node lists again; a zone change moves the node to its new zone.
+        c.remove_node("b1");
+        assert_eq!(names(&c), ["a1", "b2", "c1", "none", "a2", "a3"]);
+        c.add_node(zoned("a1", "c"));
+        assert_eq!(names(&c), ["a2", "b2", "c1", "none", "a3", "a1"]);
+        assert_eq!(c.node_at(4).map(|n| &*n.name), Some("a3"));
     }
 
     #[test]
