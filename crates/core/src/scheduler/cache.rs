@@ -210,13 +210,6 @@ impl Cache {
         }
     }
 
-    fn slot_name(&self, slot: usize) -> Option<&str> {
-        self.nodes
-            .get(slot)
-            .and_then(|n| n.as_ref())
-            .map(|n| &*n.name)
-    }
-
     fn image_nodes_add(&mut self, slot: usize, delta: isize) {
         let Some(Some(ni)) = self.nodes.get(slot) else {
             return;

@@ -305,6 +305,36 @@ pub trait PreFilterPlugin: Plugin {
 /// Upstream `FilterPlugin`.
 pub trait FilterPlugin: Plugin {
     fn filter(&self, h: &Handle<'_>, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status;
+    /// [`FilterPlugin::filter`] for the nodes of a batch that no earlier plugin
+    /// rejected (`failed[i]` is None), recording each failure in `failed[i]`: one call
+    /// per plugin and batch, so plugins can read their cycle state once.
+    fn filter_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        filter_each(nodes, failed, |n| self.filter(h, state, pod, n));
+    }
+}
+
+/// Runs `check` on the nodes of a batch that are still feasible (`failed[i]` None)
+/// and records its failures: the body of a [`FilterPlugin::filter_nodes`].
+pub fn filter_each(
+    nodes: &[&NodeInfo],
+    failed: &mut [Option<Status>],
+    mut check: impl FnMut(&NodeInfo) -> Status,
+) {
+    for (n, f) in nodes.iter().zip(failed.iter_mut()) {
+        if f.is_none() {
+            let s = check(n);
+            if !s.is_success() {
+                *f = Some(s);
+            }
+        }
+    }
 }
 
 /// Upstream `PostFilterResult`: the node to nominate (`Some("")` clears the pod's
@@ -662,6 +692,50 @@ impl Framework {
             }
         }
         Status::success()
+    }
+
+    /// [`Framework::run_filter_plugins`] for a batch of nodes: `failed[i]` ends as the
+    /// status of the first plugin that rejected `nodes[i]` (None: feasible). The same
+    /// statuses as one node at a time, plugin by plugin over the batch.
+    pub fn run_filter_batch(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        for (i, pl) in self.filter.iter().enumerate() {
+            if i < 64 {
+                if state.skip_filter_mask & (1u64 << i) != 0 {
+                    continue;
+                }
+            } else if !state.skip_filter_plugins.is_empty()
+                && state.skip_filter_plugins.contains(pl.name())
+            {
+                continue;
+            }
+            pl.filter_nodes(h, state, pod, nodes, failed);
+            // This plugin's failures are the ones not yet attributed to a plugin
+            // (plugins never set `Status::plugin` themselves).
+            for f in failed.iter_mut() {
+                if f.as_ref().is_none_or(|s| !s.plugin.is_empty()) {
+                    continue;
+                }
+                if let Some(s) = f.take() {
+                    let s = if s.is_rejected() {
+                        s
+                    } else {
+                        Status::error(format!(
+                            "running {:?} filter plugin: {}",
+                            pl.name(),
+                            s.message()
+                        ))
+                    };
+                    *f = Some(s.with_plugin(pl.name()));
+                }
+            }
+        }
     }
 
     /// Upstream `RunPreFilterExtensionAddPod`.

@@ -32,6 +32,9 @@ use crate::api::core_v1::Pod;
 use crate::api::labels::Selector;
 use crate::sim::Rng;
 
+/// Nodes filtered together (plugin by plugin) at most.
+const FILTER_BATCH: usize = 64;
+
 /// Upstream `minFeasibleNodesToFind`.
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 /// Upstream `minFeasibleNodesPercentageToFind`.
@@ -219,6 +222,20 @@ impl CompactRecord {
     pub fn message(&self) -> &str {
         &self.base.message
     }
+
+    /// Upstream's NodeToStatus map from the rejected nodes (the nominated node's
+    /// rejection first; the last status of a node wins).
+    fn fill_diagnosis(&self, nominated: Option<&(Arc<str>, u32)>, d: &mut Diagnosis) {
+        let rejected = self.examined.iter().filter_map(|(n, e)| match e {
+            Examined::Rejected(i) => Some((n, *i)),
+            _ => None,
+        });
+        for (name, idx) in nominated.map(|(n, i)| (n, *i)).into_iter().chain(rejected) {
+            if let Some(st) = self.statuses.get(idx as usize) {
+                d.node_to_status.statuses.insert(name.clone(), st.clone());
+            }
+        }
+    }
 }
 
 /// The result of [`schedule_pod_compact`].
@@ -228,17 +245,22 @@ pub struct CompactOutcome {
     pub record: CompactRecord,
 }
 
-/// Rejections of one cycle: per rejected node an index into a table of distinct
-/// statuses (most nodes are rejected for the same few reasons).
+/// The distinct rejection statuses of one cycle (most nodes are rejected for the same
+/// few reasons); examined nodes refer to them by index.
 #[derive(Default)]
 struct Rejections {
     statuses: Vec<Status>,
-    /// (node, status index).
-    nodes: Vec<(Arc<str>, u32)>,
+    /// The index handed out last (consecutive nodes usually share a status).
+    last: Option<u32>,
 }
 
 impl Rejections {
-    fn add(&mut self, name: &Arc<str>, st: Status) -> u32 {
+    fn index(&mut self, st: Status) -> u32 {
+        if let Some(l) = self.last {
+            if self.statuses.get(l as usize) == Some(&st) {
+                return l;
+            }
+        }
         let found = self
             .statuses
             .iter()
@@ -253,17 +275,8 @@ impl Rejections {
                 self.statuses.len() - 1
             }
         } as u32;
-        self.nodes.push((name.clone(), idx));
+        self.last = Some(idx);
         idx
-    }
-
-    /// Upstream's NodeToStatus map (the last status of a node wins).
-    fn fill(&self, d: &mut Diagnosis) {
-        for (name, idx) in &self.nodes {
-            if let Some(st) = self.statuses.get(*idx as usize) {
-                d.node_to_status.statuses.insert(name.clone(), st.clone());
-            }
-        }
     }
 }
 
@@ -363,8 +376,10 @@ pub fn schedule_pod_compact(
     let mut diagnosis = Diagnosis::default();
     let mut feasible: Vec<&NodeInfo> = Vec::new();
     let mut rejections = Rejections::default();
-    // Rejections of the nominated node counted twice (the map holds it once).
-    let mut duplicate_rejections = 0usize;
+    // The nominated node's rejection (it is not part of the examined list).
+    let mut nominated_rejection: Option<(Arc<str>, u32)> = None;
+    // Distinct rejected nodes (the nominated node counts once).
+    let mut rejected = 0usize;
 
     let (pre_res, s, plugins_with_nodes) = fwk.run_pre_filter_plugins(&h, &mut state, &pi);
     if !s.is_success() {
@@ -383,7 +398,6 @@ pub fn schedule_pod_compact(
             .map(|s| s.nominated_node_name.as_str())
             .unwrap_or("");
         let mut done = false;
-        let mut nominated_rejected: Option<Arc<str>> = None;
         if !nominated.is_empty() {
             if let Some(ni) = cache.node_info(nominated) {
                 let st = fwk.run_filter_plugins(&h, &state, &pi, ni);
@@ -394,8 +408,8 @@ pub fn schedule_pod_compact(
                     feasible.push(ni);
                     done = true;
                 } else {
-                    rejections.add(&ni.name, st);
-                    nominated_rejected = Some(ni.name.clone());
+                    nominated_rejection = Some((ni.name.clone(), rejections.index(st)));
+                    rejected += 1;
                 }
             }
         }
@@ -417,35 +431,46 @@ pub fn schedule_pod_compact(
             let to_find = num_feasible_nodes_to_find(*percentage_of_nodes_to_score, len);
             let start = *next_start_node_index;
             let mut processed = 0usize;
-            for i in 0..len {
-                if feasible.len() >= to_find {
-                    break;
-                }
-                let idx = (start + i) % len;
-                let ni = match &narrowed {
-                    Some(v) => v.get(idx).copied(),
-                    None => cache.node_at(idx),
-                };
-                let Some(ni) = ni else {
-                    continue;
-                };
-                processed += 1;
-                let st = fwk.run_filter_plugins(&h, &state, &pi, ni);
-                if st.code == Code::Error {
-                    *next_start_node_index = (start + processed) % num_all;
-                    record.statuses = std::mem::take(&mut rejections.statuses);
-                    return compact_error(record, st.message());
-                }
-                if st.is_success() {
-                    feasible.push(ni);
-                } else {
-                    if nominated_rejected
-                        .as_ref()
-                        .is_some_and(|n| Arc::ptr_eq(n, &ni.name))
-                    {
-                        duplicate_rejections += 1;
+            let mut batch: Vec<&NodeInfo> = Vec::with_capacity(FILTER_BATCH);
+            let mut failed: Vec<Option<Status>> = Vec::with_capacity(FILTER_BATCH);
+            let mut i = 0usize;
+            // Batches never hold more nodes than feasible ones are still wanted, so
+            // every node of a batch is one the one-at-a-time loop would examine.
+            while i < len && feasible.len() < to_find {
+                let want = (to_find - feasible.len()).min(FILTER_BATCH);
+                batch.clear();
+                while batch.len() < want && i < len {
+                    let idx = (start + i) % len;
+                    i += 1;
+                    let ni = match &narrowed {
+                        Some(v) => v.get(idx).copied(),
+                        None => cache.node_at(idx),
+                    };
+                    if let Some(ni) = ni {
+                        batch.push(ni);
                     }
-                    let idx = rejections.add(&ni.name, st);
+                }
+                failed.clear();
+                failed.resize(batch.len(), None);
+                fwk.run_filter_batch(&h, &state, &pi, &batch, &mut failed);
+                for (ni, f) in batch.iter().zip(failed.iter_mut()) {
+                    processed += 1;
+                    let Some(st) = f.take() else {
+                        feasible.push(ni);
+                        continue;
+                    };
+                    if st.code == Code::Error {
+                        *next_start_node_index = (start + processed) % num_all;
+                        record.statuses = std::mem::take(&mut rejections.statuses);
+                        return compact_error(record, st.message());
+                    }
+                    if !nominated_rejection
+                        .as_ref()
+                        .is_some_and(|(n, _)| Arc::ptr_eq(n, &ni.name))
+                    {
+                        rejected += 1;
+                    }
+                    let idx = rejections.index(st);
                     record
                         .examined
                         .push((ni.name.clone(), Examined::Rejected(idx)));
@@ -457,8 +482,7 @@ pub fn schedule_pod_compact(
     record.statuses = std::mem::take(&mut rejections.statuses);
 
     if feasible.is_empty() {
-        rejections.statuses = record.statuses.clone();
-        rejections.fill(&mut diagnosis);
+        record.fill_diagnosis(nominated_rejection.as_ref(), &mut diagnosis);
         // PostFilter: preemption.
         let (result, st) =
             fwk.run_post_filter_plugins(&h, &state, &pi, &diagnosis.node_to_status, rng);
@@ -481,7 +505,7 @@ pub fn schedule_pod_compact(
         };
     }
 
-    let evaluated = feasible.len() + rejections.nodes.len() - duplicate_rejections;
+    let evaluated = feasible.len() + rejected;
     let chosen: Arc<str> = if feasible.len() == 1 {
         let ni = feasible[0];
         record.examined.push((ni.name.clone(), Examined::Unscored));

@@ -15,7 +15,7 @@ use crate::api::core_v1::Pod;
 use crate::api::labels::Selector;
 use crate::scheduler::cache::{NsScope, TermKind};
 use crate::scheduler::framework::{
-    Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
+    filter_each, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{AffinityTerm, NodeInfo, PodInfo, WeightedAffinityTerm};
@@ -241,23 +241,15 @@ impl PreFilterPlugin for InterPodAffinity {
     }
 }
 
-impl FilterPlugin for InterPodAffinity {
-    fn filter(
-        &self,
-        _h: &Handle<'_>,
-        state: &CycleState,
-        pod: &PodInfo,
-        node: &NodeInfo,
-    ) -> Status {
-        let Some(s) = state.read::<PreFilterState>() else {
-            return Status::success();
-        };
+impl PreFilterState {
+    /// Upstream `Filter` for one node.
+    fn filter_node(&self, pod: &Pod, node: &NodeInfo) -> Status {
         // Required affinity.
         let mut pods_exist = true;
-        for t in &s.required_affinity {
+        for t in &self.required_affinity {
             match node.label(&t.topology_key) {
                 Some(v) => {
-                    if get(&s.affinity_counts, &t.topology_key, v) <= 0 {
+                    if get(&self.affinity_counts, &t.topology_key, v) <= 0 {
                         pods_exist = false;
                     }
                 }
@@ -267,23 +259,23 @@ impl FilterPlugin for InterPodAffinity {
             }
         }
         if !pods_exist
-            && !(s.affinity_counts.is_empty()
-                && pod_matches_all_terms(&s.required_affinity, &pod.pod))
+            && !(self.affinity_counts.is_empty()
+                && pod_matches_all_terms(&self.required_affinity, pod))
         {
             return Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON_AFFINITY);
         }
         // Required anti-affinity.
-        if !s.anti_affinity_counts.is_empty() {
-            for t in &s.required_anti_affinity {
+        if !self.anti_affinity_counts.is_empty() {
+            for t in &self.required_anti_affinity {
                 if let Some(v) = node.label(&t.topology_key) {
-                    if get(&s.anti_affinity_counts, &t.topology_key, v) > 0 {
+                    if get(&self.anti_affinity_counts, &t.topology_key, v) > 0 {
                         return Status::new(Code::Unschedulable, ERR_REASON_ANTI_AFFINITY);
                     }
                 }
             }
         }
         // Existing pods' anti-affinity.
-        for (k, vals) in &s.existing_anti_affinity_counts {
+        for (k, vals) in &self.existing_anti_affinity_counts {
             if let Some(v) = node.label(k) {
                 if vals.get(v).copied().unwrap_or(0) > 0 {
                     return Status::new(Code::Unschedulable, ERR_REASON_EXISTING_ANTI_AFFINITY);
@@ -291,6 +283,32 @@ impl FilterPlugin for InterPodAffinity {
             }
         }
         Status::success()
+    }
+}
+
+impl FilterPlugin for InterPodAffinity {
+    fn filter(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        state
+            .read::<PreFilterState>()
+            .map_or_else(Status::success, |s| s.filter_node(&pod.pod, node))
+    }
+    fn filter_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        if let Some(s) = state.read::<PreFilterState>() {
+            filter_each(nodes, failed, |n| s.filter_node(&pod.pod, n));
+        }
     }
 }
 

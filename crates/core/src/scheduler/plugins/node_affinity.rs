@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::api::core_v1::{NodeSelectorRequirement, NodeSelectorTerm, Pod};
 use crate::api::labels::{Operator, Requirement, Selector};
 use crate::scheduler::framework::{
-    default_normalize_score, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
-    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    default_normalize_score, filter_each, Code, CycleState, FilterPlugin, Handle, Plugin,
+    PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{label_key_hash, NodeInfo, PodInfo, Sym, Symbols};
 
@@ -355,15 +355,34 @@ impl PreFilterPlugin for NodeAffinity {
 
 impl FilterPlugin for NodeAffinity {
     fn filter(&self, h: &Handle<'_>, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
-        let ok = match state.read::<PreFilterState>() {
-            Some(s) => s.0.matches(node),
-            None => RequiredNodeAffinity::new(&pod.pod, h.cache.symbols()).matches(node),
+        let mut failed = [None];
+        self.filter_nodes(h, state, pod, &[node], &mut failed);
+        let [f] = failed;
+        f.unwrap_or_else(Status::success)
+    }
+    fn filter_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        let own;
+        let required = match state.read::<PreFilterState>() {
+            Some(s) => &s.0,
+            None => {
+                own = RequiredNodeAffinity::new(&pod.pod, h.cache.symbols());
+                &own
+            }
         };
-        if ok {
-            Status::success()
-        } else {
-            Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON_POD)
-        }
+        filter_each(nodes, failed, |n| {
+            if required.matches(n) {
+                Status::success()
+            } else {
+                Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON_POD)
+            }
+        });
     }
 }
 

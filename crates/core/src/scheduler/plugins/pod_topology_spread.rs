@@ -18,7 +18,7 @@ use crate::api::core_v1::{Pod, TopologySpreadConstraint};
 use crate::api::labels::{Operator, Requirement, Selector};
 use crate::scheduler::cache::NsScope;
 use crate::scheduler::framework::{
-    Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
+    filter_each, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo, Sym, Symbols};
@@ -393,31 +393,23 @@ impl PreFilterPlugin for PodTopologySpread {
     }
 }
 
-impl FilterPlugin for PodTopologySpread {
-    fn filter(
-        &self,
-        _h: &Handle<'_>,
-        state: &CycleState,
-        _pod: &PodInfo,
-        node: &NodeInfo,
-    ) -> Status {
-        let Some(s) = state.read::<PreFilterState>() else {
-            return Status::success();
-        };
-        for (i, c) in s.constraints.iter().enumerate() {
+impl PreFilterState {
+    /// Upstream `Filter` for one node.
+    fn filter_node(&self, node: &NodeInfo) -> Status {
+        for (i, c) in self.constraints.iter().enumerate() {
             let Some(v) = c.domain(node) else {
                 return Status::new(
                     Code::UnschedulableAndUnresolvable,
                     ERR_REASON_NODE_LABEL_NOT_MATCH,
                 );
             };
-            let domains = s.tp_value_to_match_num.get(i).map_or(0, |m| m.len());
-            let mut min = s.min_match.get(i).copied().unwrap_or(0);
+            let domains = self.tp_value_to_match_num.get(i).map_or(0, |m| m.len());
+            let mut min = self.min_match.get(i).copied().unwrap_or(0);
             if (domains as i64) < c.min_domains as i64 {
                 min = 0;
             }
-            let self_match = s.self_match.get(i).copied().unwrap_or(0);
-            let match_num = s
+            let self_match = self.self_match.get(i).copied().unwrap_or(0);
+            let match_num = self
                 .tp_value_to_match_num
                 .get(i)
                 .and_then(|m| m.get(&v))
@@ -429,6 +421,32 @@ impl FilterPlugin for PodTopologySpread {
             }
         }
         Status::success()
+    }
+}
+
+impl FilterPlugin for PodTopologySpread {
+    fn filter(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        _pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        state
+            .read::<PreFilterState>()
+            .map_or_else(Status::success, |s| s.filter_node(node))
+    }
+    fn filter_nodes(
+        &self,
+        _h: &Handle<'_>,
+        state: &CycleState,
+        _pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        if let Some(s) = state.read::<PreFilterState>() {
+            filter_each(nodes, failed, |n| s.filter_node(n));
+        }
     }
 }
 
