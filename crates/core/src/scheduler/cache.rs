@@ -637,29 +637,47 @@ impl Cache {
         if selector.is_nothing() {
             return;
         }
+        // Single-value equality requirements are answered by the index (the pod is in
+        // the requirement's bucket); the others are checked on the pod's labels.
+        let is_eq = |r: &&crate::api::labels::Requirement| {
+            matches!(
+                (r.operator, r.values.as_slice()),
+                (Operator::Equals | Operator::DoubleEquals | Operator::In, [_])
+            )
+        };
+        let others: Vec<&crate::api::labels::Requirement> = selector
+            .requirements()
+            .iter()
+            .filter(|r| !is_eq(r))
+            .collect();
         let mut visit = |idx: &NsIndex| {
-            let mut best: Option<&FxSet<u32>> = None;
-            for r in selector.requirements() {
-                if let (Operator::Equals | Operator::DoubleEquals | Operator::In, [v]) =
-                    (r.operator, r.values.as_slice())
-                {
-                    let set = idx.labels.get(&r.key).and_then(|m| m.get(v));
-                    match set {
-                        None => return,
-                        Some(s) => {
-                            if best.is_none_or(|b| s.len() < b.len()) {
-                                best = Some(s);
-                            }
-                        }
-                    }
+            let mut eq_sets: Vec<&FxSet<u32>> = Vec::new();
+            for r in selector.requirements().iter().filter(is_eq) {
+                let set = r
+                    .values
+                    .first()
+                    .and_then(|v| idx.labels.get(&r.key).and_then(|m| m.get(v)));
+                match set {
+                    None => return,
+                    Some(s) => eq_sets.push(s),
                 }
             }
-            let set = best.unwrap_or(&idx.all);
+            // Walk the smallest bucket; membership in the others is a set lookup.
+            let best = (0..eq_sets.len()).min_by_key(|i| eq_sets.get(*i).map_or(0, |s| s.len()));
+            let set = best.and_then(|i| eq_sets.get(i).copied()).unwrap_or(&idx.all);
             for slot in set {
+                let in_all = eq_sets
+                    .iter()
+                    .enumerate()
+                    .all(|(i, s)| Some(i) == best || s.contains(slot));
+                if !in_all {
+                    continue;
+                }
                 let Some(Some(ps)) = self.pod_slots.get(*slot as usize) else {
                     continue;
                 };
-                if !selector.matches(&ps.info.pod.metadata.labels) {
+                let labels = &ps.info.pod.metadata.labels;
+                if !others.iter().all(|r| r.matches(labels)) {
                     continue;
                 }
                 if let Some(ni) = self.node_by_slot(ps.node) {
