@@ -48,6 +48,8 @@ struct PodSlot {
     info: Arc<PodInfo>,
     node: usize,
     assumed: bool,
+    /// The pod has a deletionTimestamp (kept here so counting needs no pod reads).
+    terminating: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -503,6 +505,7 @@ impl Cache {
         self.index_pod(slot, &info);
         if let Some(p) = self.pod_slots.get_mut(slot as usize) {
             *p = Some(PodSlot {
+                terminating: info.is_terminating(),
                 info,
                 node: node_slot,
                 assumed,
@@ -634,6 +637,35 @@ impl Cache {
     where
         F: FnMut(&PodInfo, &NodeInfo),
     {
+        self.for_each_matching_slot(scope, selector, |ps| {
+            if let Some(ni) = self.node_by_slot(ps.node) {
+                f(&ps.info, ni);
+            }
+        });
+    }
+
+    /// How many non-terminating cached pods in `namespace` match `selector`, per node
+    /// slot ([`NodeInfo::slot`]; placeholders may appear, callers look nodes up).
+    /// Reads only the cache's own pod table: PodTopologySpread's counting.
+    pub fn count_matching_pods_by_node(
+        &self,
+        namespace: &str,
+        selector: &Selector,
+    ) -> FxMap<u32, i64> {
+        let mut m: FxMap<u32, i64> = FxMap::default();
+        let nss = [namespace.to_string()];
+        self.for_each_matching_slot(NsScope::Names(&nss), selector, |ps| {
+            if !ps.terminating {
+                *m.entry(ps.node as u32).or_default() += 1;
+            }
+        });
+        m
+    }
+
+    fn for_each_matching_slot<F>(&self, scope: NsScope<'_>, selector: &Selector, mut f: F)
+    where
+        F: FnMut(&PodSlot),
+    {
         if selector.is_nothing() {
             return;
         }
@@ -642,7 +674,10 @@ impl Cache {
         let is_eq = |r: &&crate::api::labels::Requirement| {
             matches!(
                 (r.operator, r.values.as_slice()),
-                (Operator::Equals | Operator::DoubleEquals | Operator::In, [_])
+                (
+                    Operator::Equals | Operator::DoubleEquals | Operator::In,
+                    [_]
+                )
             )
         };
         let others: Vec<&crate::api::labels::Requirement> = selector
@@ -664,7 +699,9 @@ impl Cache {
             }
             // Walk the smallest bucket; membership in the others is a set lookup.
             let best = (0..eq_sets.len()).min_by_key(|i| eq_sets.get(*i).map_or(0, |s| s.len()));
-            let set = best.and_then(|i| eq_sets.get(i).copied()).unwrap_or(&idx.all);
+            let set = best
+                .and_then(|i| eq_sets.get(i).copied())
+                .unwrap_or(&idx.all);
             for slot in set {
                 let in_all = eq_sets
                     .iter()
@@ -676,13 +713,13 @@ impl Cache {
                 let Some(Some(ps)) = self.pod_slots.get(*slot as usize) else {
                     continue;
                 };
-                let labels = &ps.info.pod.metadata.labels;
-                if !others.iter().all(|r| r.matches(labels)) {
-                    continue;
+                if !others.is_empty() {
+                    let labels = &ps.info.pod.metadata.labels;
+                    if !others.iter().all(|r| r.matches(labels)) {
+                        continue;
+                    }
                 }
-                if let Some(ni) = self.node_by_slot(ps.node) {
-                    f(&ps.info, ni);
-                }
+                f(ps);
             }
         };
         match scope {

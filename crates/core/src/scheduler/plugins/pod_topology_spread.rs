@@ -16,7 +16,6 @@ use super::node_affinity::RequiredNodeAffinity;
 use super::{do_not_schedule_taint, find_matching_untolerated_taint};
 use crate::api::core_v1::{Pod, TopologySpreadConstraint};
 use crate::api::labels::{Operator, Requirement, Selector};
-use crate::scheduler::cache::NsScope;
 use crate::scheduler::framework::{
     filter_each, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
@@ -181,18 +180,10 @@ fn node_has_all_keys(node: &NodeInfo, cs: &[Constraint]) -> bool {
 /// Matching, non-terminating pods of the pod's namespace per node slot
 /// (upstream `countPodsMatchSelector`, summed through the label index).
 fn counts_by_node(h: &Handle<'_>, ns: &str, sel: &Selector) -> FxMap<u32, i64> {
-    let mut m: FxMap<u32, i64> = FxMap::default();
     if sel.is_empty() {
-        return m;
+        return FxMap::default();
     }
-    let nss = [ns.to_string()];
-    h.cache
-        .for_each_matching_pod(NsScope::Names(&nss), sel, |p, n| {
-            if !p.is_terminating() {
-                *m.entry(n.slot).or_default() += 1;
-            }
-        });
-    m
+    h.cache.count_matching_pods_by_node(ns, sel)
 }
 
 #[derive(Clone)]
