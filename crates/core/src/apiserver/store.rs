@@ -124,55 +124,69 @@ fn node_of(obj: &Object) -> Option<&str> {
     }
 }
 
-impl Table {
-    fn index(&mut self, key: &ObjKey, obj: &Object, interner: &mut Interner) {
-        let meta = obj.meta();
-        for (k, v) in &meta.labels {
-            self.by_label
-                .entry((interner.get(k), interner.get(v)))
-                .or_default()
-                .insert(key.clone());
-        }
-        for r in &meta.owner_references {
-            self.by_owner
-                .entry(interner.get(&r.uid))
-                .or_default()
-                .insert(key.clone());
-        }
-        if let Some(n) = node_of(obj) {
-            self.by_node
-                .entry(interner.get(n))
-                .or_default()
-                .insert(key.clone());
+/// The owner uids of an object's metadata.
+fn uids(m: Option<&crate::api::ObjectMeta>) -> impl Iterator<Item = &str> {
+    m.into_iter()
+        .flat_map(|m| m.owner_references.iter().map(|r| r.uid.as_str()))
+}
+
+fn index_insert<K: std::hash::Hash + Eq>(m: &mut HashMap<K, BTreeSet<ObjKey>>, k: K, key: &ObjKey) {
+    m.entry(k).or_default().insert(key.clone());
+}
+
+fn index_remove<K: std::hash::Hash + Eq>(
+    m: &mut HashMap<K, BTreeSet<ObjKey>>,
+    k: &K,
+    key: &ObjKey,
+) {
+    if let Some(set) = m.get_mut(k) {
+        set.remove(key);
+        if set.is_empty() {
+            m.remove(k);
         }
     }
+}
 
-    fn unindex(&mut self, key: &ObjKey, obj: &Object) {
-        fn remove<K: std::hash::Hash + Eq>(
-            m: &mut HashMap<K, BTreeSet<ObjKey>>,
-            k: &K,
-            key: &ObjKey,
-        ) {
-            if let Some(set) = m.get_mut(k) {
-                set.remove(key);
-                if set.is_empty() {
-                    m.remove(k);
+impl Table {
+    /// Moves `key` in the label, owner and node indexes from what `old` had to what
+    /// `new` has (None: absent). Parts that did not change are left alone, so a
+    /// status or binding update touches no label index.
+    fn reindex(
+        &mut self,
+        key: &ObjKey,
+        old: Option<&Object>,
+        new: Option<&Object>,
+        interner: &mut Interner,
+    ) {
+        let (om, nm) = (old.map(Object::meta), new.map(Object::meta));
+        if om.map(|m| &m.labels) != nm.map(|m| &m.labels) {
+            for (k, v) in om.iter().flat_map(|m| &m.labels) {
+                if let (Some(k), Some(v)) = (interner.peek(k), interner.peek(v)) {
+                    index_remove(&mut self.by_label, &(k, v), key);
                 }
             }
+            for (k, v) in nm.iter().flat_map(|m| &m.labels) {
+                index_insert(&mut self.by_label, (interner.get(k), interner.get(v)), key);
+            }
         }
-        let meta = obj.meta();
-        for (k, v) in &meta.labels {
-            remove(
-                &mut self.by_label,
-                &(Arc::from(k.as_str()), Arc::from(v.as_str())),
-                key,
-            );
+        if !uids(om).eq(uids(nm)) {
+            for uid in uids(om) {
+                if let Some(u) = interner.peek(uid) {
+                    index_remove(&mut self.by_owner, &u, key);
+                }
+            }
+            for uid in uids(nm) {
+                index_insert(&mut self.by_owner, interner.get(uid), key);
+            }
         }
-        for r in &meta.owner_references {
-            remove(&mut self.by_owner, &Arc::from(r.uid.as_str()), key);
-        }
-        if let Some(n) = node_of(obj) {
-            remove(&mut self.by_node, &Arc::from(n), key);
+        let (on, nn) = (old.and_then(node_of), new.and_then(node_of));
+        if on != nn {
+            if let Some(n) = on.and_then(|n| interner.peek(n)) {
+                index_remove(&mut self.by_node, &n, key);
+            }
+            if let Some(n) = nn {
+                index_insert(&mut self.by_node, interner.get(n), key);
+            }
         }
     }
 }
@@ -182,6 +196,11 @@ impl Table {
 struct Interner(HashSet<Arc<str>>);
 
 impl Interner {
+    /// The shared copy of `s`, if some object uses it.
+    fn peek(&self, s: &str) -> Option<Arc<str>> {
+        self.0.get(s).cloned()
+    }
+
     fn get(&mut self, s: &str) -> Arc<str> {
         if let Some(a) = self.0.get(s) {
             return a.clone();
@@ -364,10 +383,7 @@ impl Store {
         let new = Arc::new(obj);
         let t = &mut self.tables[kind as usize];
         let old = t.objects.insert(key.clone(), new.clone());
-        if let Some(o) = &old {
-            t.unindex(&key, o);
-        }
-        t.index(&key, &new, &mut self.interner);
+        t.reindex(&key, old.as_deref(), Some(&new), &mut self.interner);
         self.record(Change {
             rev,
             kind,
@@ -382,7 +398,7 @@ impl Store {
         let key: ObjKey = (Arc::from(namespace), Arc::from(name));
         let t = &mut self.tables[kind as usize];
         let old = t.objects.remove(&key)?;
-        t.unindex(&key, &old);
+        t.reindex(&key, Some(&old), None, &mut self.interner);
         self.revision += 1;
         let rev = self.revision;
         let mut last = (*old).clone();
@@ -544,5 +560,55 @@ impl Store {
                 None => t.watchers.retain(|x| *x != id),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::core_v1::Pod;
+    use crate::api::meta::OwnerReference;
+    use crate::api::Resource;
+
+    fn pod(labels: &[(&str, &str)], node: &str, owner: Option<&str>) -> Object {
+        let mut p = Pod::default();
+        p.metadata.name = "p".into();
+        p.metadata.namespace = "default".into();
+        for (k, v) in labels {
+            p.metadata.labels.insert(k.to_string(), v.to_string());
+        }
+        p.spec.node_name = node.into();
+        if let Some(uid) = owner {
+            p.metadata.owner_references.push(OwnerReference {
+                uid: uid.into(),
+                ..Default::default()
+            });
+        }
+        p.into_object()
+    }
+
+    fn count(s: &Store, labels: &str, fields: &str) -> usize {
+        let l = Selector::parse(labels).expect("labels");
+        let f = FieldSelector::parse(fields, Kind::Pod).expect("fields");
+        s.list(Kind::Pod, None, &l, &f).len()
+    }
+
+    #[test]
+    fn indexes_follow_updates_and_removal() {
+        let mut s = Store::default();
+        s.put(pod(&[("app", "a")], "", None));
+        assert_eq!(count(&s, "app=a", ""), 1);
+        s.put(pod(&[("app", "b")], "n1", Some("u1")));
+        assert_eq!(count(&s, "app=a", ""), 0);
+        assert_eq!(count(&s, "app=b", "spec.nodeName=n1"), 1);
+        assert_eq!(s.owned_by(Kind::Pod, "u1").len(), 1);
+        // A binding-like update: labels unchanged, node and owners changed.
+        s.put(pod(&[("app", "b")], "n2", None));
+        assert_eq!(count(&s, "", "spec.nodeName=n1"), 0);
+        assert_eq!(count(&s, "app=b", "spec.nodeName=n2"), 1);
+        assert!(s.owned_by(Kind::Pod, "u1").is_empty());
+        s.remove(Kind::Pod, "default", "p");
+        assert_eq!(count(&s, "app=b", ""), 0);
+        assert_eq!(count(&s, "", "spec.nodeName=n2"), 0);
     }
 }
