@@ -22,6 +22,13 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Resident memory of this process now (VmRSS), in KiB, where /proc is available.
+fn current_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn pod(i: usize) -> Pod {
     let mut labels = BTreeMap::new();
     labels.insert("app".to_string(), format!("web-{}", i % 100));
@@ -157,6 +164,7 @@ pub fn run_scheduler(nodes: usize, pods: usize) -> ExitCode {
         }
     }
     let t_create = t1.elapsed().as_secs_f64();
+    let rss_created = current_rss_kib();
     let t2 = Instant::now();
     c.settle();
     let t_sched = t2.elapsed().as_secs_f64();
@@ -172,6 +180,13 @@ pub fn run_scheduler(nodes: usize, pods: usize) -> ExitCode {
         scheduled as f64 / t_sched.max(1e-9)
     );
     println!("placement digest: {digest:016x}");
+    if let (Some(a), Some(b)) = (rss_created, current_rss_kib()) {
+        println!(
+            "resident memory (VmRSS): {} MiB with the pods created, {} MiB with them bound",
+            a / 1024,
+            b / 1024
+        );
+    }
     match peak_rss_kib() {
         Some(k) => println!("peak memory (VmHWM): {} MiB", k / 1024),
         None => println!("peak memory: not available on this platform"),
