@@ -316,23 +316,26 @@ pub trait FilterPlugin: Plugin {
         nodes: &[&NodeInfo],
         failed: &mut [Option<Status>],
     ) {
-        filter_each(nodes, failed, |n| self.filter(h, state, pod, n));
+        filter_each(nodes, failed, |n| rejection(self.filter(h, state, pod, n)));
     }
 }
 
+/// `Some(status)` unless it is a success.
+pub fn rejection(s: Status) -> Option<Status> {
+    (!s.is_success()).then_some(s)
+}
+
 /// Runs `check` on the nodes of a batch that are still feasible (`failed[i]` None)
-/// and records its failures: the body of a [`FilterPlugin::filter_nodes`].
+/// and records the failures it returns (None: the node passes): the body of a
+/// [`FilterPlugin::filter_nodes`].
 pub fn filter_each(
     nodes: &[&NodeInfo],
     failed: &mut [Option<Status>],
-    mut check: impl FnMut(&NodeInfo) -> Status,
+    mut check: impl FnMut(&NodeInfo) -> Option<Status>,
 ) {
     for (n, f) in nodes.iter().zip(failed.iter_mut()) {
         if f.is_none() {
-            let s = check(n);
-            if !s.is_success() {
-                *f = Some(s);
-            }
+            *f = check(n);
         }
     }
 }

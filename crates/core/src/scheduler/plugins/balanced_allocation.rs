@@ -80,13 +80,16 @@ fn pre_score_state(state: &CycleState, pod: &PodInfo) -> PreScoreState {
         })
 }
 
+/// [`balanced_resource_scorer`] for cpu and memory, written out.
 fn balanced(s: PreScoreState, node: &NodeInfo) -> i64 {
-    let alloc = [node.allocatable.milli_cpu, node.allocatable.memory];
-    let req = [
-        node.requested.milli_cpu + s.cpu,
-        node.requested.memory + s.memory,
-    ];
-    balanced_resource_scorer(&req, &alloc)
+    let fraction = |r: i64, a: i64| (a != 0).then(|| (r as f64 / a as f64).min(1.0));
+    let cpu = fraction(node.requested.milli_cpu + s.cpu, node.allocatable.milli_cpu);
+    let mem = fraction(node.requested.memory + s.memory, node.allocatable.memory);
+    let std = match (cpu, mem) {
+        (Some(c), Some(m)) => ((c - m) / 2.0).abs(),
+        _ => 0.0,
+    };
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
 }
 
 impl ScorePlugin for BalancedAllocation {

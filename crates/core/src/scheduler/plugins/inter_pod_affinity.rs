@@ -15,8 +15,8 @@ use crate::api::core_v1::Pod;
 use crate::api::labels::Selector;
 use crate::scheduler::cache::{NsScope, TermKind};
 use crate::scheduler::framework::{
-    filter_each, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
-    PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
+    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{AffinityTerm, NodeInfo, PodInfo, WeightedAffinityTerm};
 use crate::scheduler::FxMap;
@@ -307,7 +307,7 @@ impl FilterPlugin for InterPodAffinity {
         failed: &mut [Option<Status>],
     ) {
         if let Some(s) = state.read::<PreFilterState>() {
-            filter_each(nodes, failed, |n| s.filter_node(&pod.pod, n));
+            filter_each(nodes, failed, |n| rejection(s.filter_node(&pod.pod, n)));
         }
     }
 }

@@ -377,11 +377,8 @@ impl FilterPlugin for NodeAffinity {
             }
         };
         filter_each(nodes, failed, |n| {
-            if required.matches(n) {
-                Status::success()
-            } else {
-                Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON_POD)
-            }
+            (!required.matches(n))
+                .then(|| Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON_POD))
         });
     }
 }

@@ -1,6 +1,8 @@
 //! NodeName: a pod that names a node (`spec.nodeName`) fits only that node.
 
-use crate::scheduler::framework::{Code, CycleState, FilterPlugin, Handle, Plugin, Status};
+use crate::scheduler::framework::{
+    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, Status,
+};
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
 /// Upstream `ErrReason`.
@@ -22,6 +24,18 @@ impl FilterPlugin for NodeName {
             Status::success()
         } else {
             Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON)
+        }
+    }
+    fn filter_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        if !pod.pod.spec.node_name.is_empty() {
+            filter_each(nodes, failed, |n| rejection(self.filter(h, state, pod, n)));
         }
     }
 }

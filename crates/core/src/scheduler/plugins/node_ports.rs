@@ -2,7 +2,8 @@
 //! (same protocol and port, same IP or either bound to 0.0.0.0).
 
 use crate::scheduler::framework::{
-    Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult, Status,
+    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
+    PreFilterResult, Status,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
@@ -43,6 +44,18 @@ impl FilterPlugin for NodePorts {
             Status::new(Code::Unschedulable, ERR_REASON)
         } else {
             Status::success()
+        }
+    }
+    fn filter_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        if !pod.host_ports.is_empty() {
+            filter_each(nodes, failed, |n| rejection(self.filter(h, state, pod, n)));
         }
     }
 }

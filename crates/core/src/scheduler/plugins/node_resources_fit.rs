@@ -6,8 +6,8 @@
 //! request defaults (100m, 200Mi) for containers without requests.
 
 use crate::scheduler::framework::{
-    Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
-    PreScorePlugin, Reason, ScorePlugin, Status, MAX_NODE_SCORE,
+    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
+    PreFilterResult, PreScorePlugin, Reason, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{pod_requests, NodeInfo, PodInfo};
 
@@ -125,7 +125,39 @@ impl PreFilterPlugin for NodeResourcesFit {
     }
 }
 
+/// Whether the pod fits the node on pods, cpu, memory and ephemeral-storage, for pods
+/// without scalar requests (the common case: no list of reasons to build).
+fn fits_plain(pod: &PodInfo, node: &NodeInfo) -> bool {
+    let (r, a, u) = (&pod.requests, &node.allocatable, &node.requested);
+    let ok = |req: i64, used: i64, cap: i64| req <= 0 || req <= cap - used;
+    node.pods.len() as i64 + 1 <= a.allowed_pod_number
+        && ok(r.milli_cpu, u.milli_cpu, a.milli_cpu)
+        && ok(r.memory, u.memory, a.memory)
+        && ok(
+            r.ephemeral_storage,
+            u.ephemeral_storage,
+            a.ephemeral_storage,
+        )
+}
+
 impl FilterPlugin for NodeResourcesFit {
+    fn filter_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        let plain = pod.requests.scalar.is_empty();
+        filter_each(nodes, failed, |n| {
+            if plain && fits_plain(pod, n) {
+                None
+            } else {
+                rejection(self.filter(h, state, pod, n))
+            }
+        });
+    }
     fn filter(&self, _h: &Handle<'_>, _s: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         let insufficient = fits_request(pod, node);
         if insufficient.is_empty() {

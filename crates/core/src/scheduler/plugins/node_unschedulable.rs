@@ -3,7 +3,9 @@
 
 use super::tolerations_tolerate_taint;
 use crate::api::core_v1::Taint;
-use crate::scheduler::framework::{Code, CycleState, FilterPlugin, Handle, Plugin, Status};
+use crate::scheduler::framework::{
+    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, Status,
+};
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
 /// Upstream `ErrReasonUnschedulable`.
@@ -32,6 +34,20 @@ impl FilterPlugin for NodeUnschedulable {
             return Status::success();
         }
         Status::new(Code::UnschedulableAndUnresolvable, ERR_REASON_UNSCHEDULABLE)
+    }
+    fn filter_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        filter_each(nodes, failed, |n| {
+            n.unschedulable
+                .then(|| rejection(self.filter(h, state, pod, n)))
+                .flatten()
+        });
     }
 }
 

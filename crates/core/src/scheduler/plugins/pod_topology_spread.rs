@@ -17,8 +17,8 @@ use super::{do_not_schedule_taint, find_matching_untolerated_taint};
 use crate::api::core_v1::{Pod, TopologySpreadConstraint};
 use crate::api::labels::{Operator, Requirement, Selector};
 use crate::scheduler::framework::{
-    filter_each, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
-    PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
+    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo, Sym, Symbols};
 use crate::scheduler::{FxMap, FxSet};
@@ -436,7 +436,7 @@ impl FilterPlugin for PodTopologySpread {
         failed: &mut [Option<Status>],
     ) {
         if let Some(s) = state.read::<PreFilterState>() {
-            filter_each(nodes, failed, |n| s.filter_node(n));
+            filter_each(nodes, failed, |n| rejection(s.filter_node(n)));
         }
     }
 }

@@ -6,8 +6,8 @@
 use super::{do_not_schedule_taint, find_matching_untolerated_taint, tolerations_tolerate_taint};
 use crate::api::core_v1::Toleration;
 use crate::scheduler::framework::{
-    default_normalize_score, Code, CycleState, FilterPlugin, Handle, Plugin, PreScorePlugin,
-    ScorePlugin, Status, MAX_NODE_SCORE,
+    default_normalize_score, filter_each, rejection, Code, CycleState, FilterPlugin, Handle,
+    Plugin, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
@@ -38,6 +38,20 @@ impl FilterPlugin for TaintToleration {
                 format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value),
             ),
         }
+    }
+    fn filter_nodes(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failed: &mut [Option<Status>],
+    ) {
+        filter_each(nodes, failed, |n| {
+            (!n.taints.is_empty())
+                .then(|| rejection(self.filter(h, state, pod, n)))
+                .flatten()
+        });
     }
 }
 
