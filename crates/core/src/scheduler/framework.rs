@@ -320,6 +320,29 @@ pub trait FilterPlugin: Plugin {
     }
 }
 
+/// Sets `out[i]` to `score(nodes[i])`: the body of a [`ScorePlugin::score_nodes`] whose
+/// per-cycle inputs were read once.
+pub fn score_each(nodes: &[&NodeInfo], out: &mut [i64], score: impl Fn(&NodeInfo) -> i64) {
+    for (o, n) in out.iter_mut().zip(nodes) {
+        *o = score(n);
+    }
+}
+
+/// [`score_each`] with the plugin's PreScore state `S` (every node scores 0 when the
+/// plugin wrote none).
+pub fn score_each_with<S: Any>(
+    state: &CycleState,
+    nodes: &[&NodeInfo],
+    out: &mut [i64],
+    score: impl Fn(&S, &NodeInfo) -> i64,
+) -> Result<(), Status> {
+    match state.read::<S>() {
+        Some(s) => score_each(nodes, out, |n| score(s, n)),
+        None => out.fill(0),
+    }
+    Ok(())
+}
+
 /// `Some(status)` unless it is a success.
 pub fn rejection(s: Status) -> Option<Status> {
     (!s.is_success()).then_some(s)
@@ -670,31 +693,10 @@ impl Framework {
         pod: &PodInfo,
         node: &NodeInfo,
     ) -> Status {
-        for (i, pl) in self.filter.iter().enumerate() {
-            if i < 64 {
-                if state.skip_filter_mask & (1u64 << i) != 0 {
-                    continue;
-                }
-            } else if !state.skip_filter_plugins.is_empty()
-                && state.skip_filter_plugins.contains(pl.name())
-            {
-                continue;
-            }
-            let s = pl.filter(h, state, pod, node);
-            if !s.is_success() {
-                let s = if s.is_rejected() {
-                    s
-                } else {
-                    Status::error(format!(
-                        "running {:?} filter plugin: {}",
-                        pl.name(),
-                        s.message()
-                    ))
-                };
-                return s.with_plugin(pl.name());
-            }
-        }
-        Status::success()
+        let mut failed = [None];
+        self.run_filter_batch(h, state, pod, &[node], &mut failed);
+        let [f] = failed;
+        f.unwrap_or_else(Status::success)
     }
 
     /// [`Framework::run_filter_plugins`] for a batch of nodes: `failed[i]` ends as the

@@ -4,7 +4,7 @@
 //! requests (not the non-zero defaults); best-effort pods (no requests) skip it.
 
 use crate::scheduler::framework::{
-    CycleState, Handle, Plugin, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    score_each, CycleState, Handle, Plugin, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
@@ -111,9 +111,7 @@ impl ScorePlugin for BalancedAllocation {
         out: &mut [i64],
     ) -> Result<(), Status> {
         let s = pre_score_state(state, pod);
-        for (o, n) in out.iter_mut().zip(nodes) {
-            *o = balanced(s, n);
-        }
+        score_each(nodes, out, |n| balanced(s, n));
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 //! scaled to 0-100. Image names without a tag get `:latest`.
 
 use crate::scheduler::framework::{
-    CycleState, Handle, Plugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    score_each, CycleState, Handle, Plugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
@@ -101,9 +101,7 @@ impl ScorePlugin for ImageLocality {
         out: &mut [i64],
     ) -> Result<(), Status> {
         let (images, containers) = pod_images(h, pod);
-        for (o, n) in out.iter_mut().zip(nodes) {
-            *o = image_score(&images, containers, n);
-        }
+        score_each(nodes, out, |n| image_score(&images, containers, n));
         Ok(())
     }
 }

@@ -15,8 +15,8 @@ use crate::api::core_v1::Pod;
 use crate::api::labels::Selector;
 use crate::scheduler::cache::{NsScope, TermKind};
 use crate::scheduler::framework::{
-    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
-    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    filter_each, rejection, score_each_with, Code, CycleState, FilterPlugin, Handle, Plugin,
+    PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{AffinityTerm, NodeInfo, PodInfo, WeightedAffinityTerm};
 use crate::scheduler::FxMap;
@@ -425,15 +425,7 @@ impl ScorePlugin for InterPodAffinity {
         nodes: &[&NodeInfo],
         out: &mut [i64],
     ) -> Result<(), Status> {
-        match state.read::<PreScoreState>() {
-            Some(s) => {
-                for (o, n) in out.iter_mut().zip(nodes) {
-                    *o = s.node_score(n);
-                }
-            }
-            None => out.fill(0),
-        }
-        Ok(())
+        score_each_with(state, nodes, out, PreScoreState::node_score)
     }
     fn has_normalize(&self) -> bool {
         true

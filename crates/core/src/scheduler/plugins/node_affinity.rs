@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::api::core_v1::{NodeSelectorRequirement, NodeSelectorTerm, Pod};
 use crate::api::labels::{Operator, Requirement, Selector};
 use crate::scheduler::framework::{
-    default_normalize_score, filter_each, Code, CycleState, FilterPlugin, Handle, Plugin,
-    PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    default_normalize_score, filter_each, score_each_with, Code, CycleState, FilterPlugin, Handle,
+    Plugin, PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{label_key_hash, NodeInfo, PodInfo, Sym, Symbols};
 
@@ -437,15 +437,7 @@ impl ScorePlugin for NodeAffinity {
         nodes: &[&NodeInfo],
         out: &mut [i64],
     ) -> Result<(), Status> {
-        match state.read::<PreScoreState>() {
-            Some(s) => {
-                for (o, n) in out.iter_mut().zip(nodes) {
-                    *o = s.preferred_weight(n);
-                }
-            }
-            None => out.fill(0),
-        }
-        Ok(())
+        score_each_with(state, nodes, out, PreScoreState::preferred_weight)
     }
     fn has_normalize(&self) -> bool {
         true

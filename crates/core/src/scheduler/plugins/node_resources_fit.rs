@@ -6,8 +6,8 @@
 //! request defaults (100m, 200Mi) for containers without requests.
 
 use crate::scheduler::framework::{
-    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
-    PreFilterResult, PreScorePlugin, Reason, ScorePlugin, Status, MAX_NODE_SCORE,
+    filter_each, rejection, score_each, Code, CycleState, FilterPlugin, Handle, Plugin,
+    PreFilterPlugin, PreFilterResult, PreScorePlugin, Reason, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{pod_requests, NodeInfo, PodInfo};
 
@@ -245,9 +245,7 @@ impl ScorePlugin for NodeResourcesFit {
         out: &mut [i64],
     ) -> Result<(), Status> {
         let r = score_requests(state, pod);
-        for (o, n) in out.iter_mut().zip(nodes) {
-            *o = least_allocated(r, n);
-        }
+        score_each(nodes, out, |n| least_allocated(r, n));
         Ok(())
     }
 }

@@ -17,8 +17,8 @@ use super::{do_not_schedule_taint, find_matching_untolerated_taint};
 use crate::api::core_v1::{Pod, TopologySpreadConstraint};
 use crate::api::labels::{Operator, Requirement, Selector};
 use crate::scheduler::framework::{
-    filter_each, rejection, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
-    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    filter_each, rejection, score_each_with, Code, CycleState, FilterPlugin, Handle, Plugin,
+    PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo, Sym, Symbols};
 use crate::scheduler::{FxMap, FxSet};
@@ -592,15 +592,7 @@ impl ScorePlugin for PodTopologySpread {
         nodes: &[&NodeInfo],
         out: &mut [i64],
     ) -> Result<(), Status> {
-        match state.read::<PreScoreState>() {
-            Some(s) => {
-                for (o, n) in out.iter_mut().zip(nodes) {
-                    *o = s.node_score(n);
-                }
-            }
-            None => out.fill(0),
-        }
-        Ok(())
+        score_each_with(state, nodes, out, PreScoreState::node_score)
     }
     fn has_normalize(&self) -> bool {
         true

@@ -6,8 +6,8 @@
 use super::{do_not_schedule_taint, find_matching_untolerated_taint, tolerations_tolerate_taint};
 use crate::api::core_v1::Toleration;
 use crate::scheduler::framework::{
-    default_normalize_score, filter_each, rejection, Code, CycleState, FilterPlugin, Handle,
-    Plugin, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    default_normalize_score, filter_each, rejection, score_each, Code, CycleState, FilterPlugin,
+    Handle, Plugin, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo};
 
@@ -117,9 +117,7 @@ impl ScorePlugin for TaintToleration {
         out: &mut [i64],
     ) -> Result<(), Status> {
         let s = pre_score_state(state)?;
-        for (o, n) in out.iter_mut().zip(nodes) {
-            *o = intolerable_prefer_no_schedule(s, n);
-        }
+        score_each(nodes, out, |n| intolerable_prefer_no_schedule(s, n));
         Ok(())
     }
     fn has_normalize(&self) -> bool {
