@@ -23,7 +23,7 @@ pub const DEFAULT_NAMESPACES: &[&str] =
 #[derive(Clone, Debug, Default)]
 pub struct NodeShape {
     pub name: String,
-    /// Index used for the node's addresses: InternalIP 172.18.0.(index+2), pod CIDR 10.244.index.0/24.
+    /// Index used for the node's addresses: InternalIP 172.18.0.(index+2), pod CIDR from `network::ipam::node_pod_cidr`.
     pub index: usize,
     pub cpu_millis: i64,
     pub memory_bytes: i64,
@@ -110,7 +110,7 @@ pub fn node_object(shape: &NodeShape, now: Time) -> Node {
         (shape.index + 2) / 256,
         (shape.index + 2) % 256
     );
-    let cidr = format!("10.244.{}.0/24", shape.index % 256);
+    let cidr = crate::network::ipam::node_pod_cidr(shape.index);
     Node {
         metadata: ObjectMeta {
             name: shape.name.clone(),

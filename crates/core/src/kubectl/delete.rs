@@ -131,9 +131,13 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             return out;
         }
     }
+    let mut pending: Vec<(Kind, String, String, String)> = Vec::new();
     for (kind, vns, name) in victims {
         match ctx.cluster.api.delete(kind, &vns, &name, &opts) {
-            Ok(o) => out.stdout.push_str(&deleted_line(&o, name_only)),
+            Ok(o) => {
+                out.stdout.push_str(&deleted_line(&o, name_only));
+                pending.push((kind, vns, name, o.meta().uid.clone()));
+            }
             Err(e) => {
                 if !(a.bool("ignore-not-found") && e.reason == crate::apiserver::Reason::NotFound) {
                     out.stderr.push_str(&server_error(&e));
@@ -141,5 +145,40 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             }
         }
     }
+    if a.get("wait") != Some("false") {
+        wait_for_deletion(ctx, &pending, &mut out);
+    }
     out
+}
+
+/// How long `kubectl delete` waits at most (simulated time).
+const WAIT_LIMIT_MS: crate::sim::Millis = 3_600_000;
+/// The step simulated time moves in while waiting.
+const WAIT_STEP_MS: crate::sim::Millis = 100;
+
+/// `--wait` (the default): lets simulated time run until every deleted object is gone
+/// (graceful pod termination, finalizers), as kubectl blocks until then.
+fn wait_for_deletion(ctx: &mut Ctx, pending: &[(Kind, String, String, String)], out: &mut Output) {
+    let gone = |ctx: &Ctx, (kind, ns, name, uid): &(Kind, String, String, String)| {
+        ctx.cluster
+            .api
+            .get(*kind, ns, name)
+            .map_or(true, |o| o.meta().uid != *uid)
+    };
+    ctx.cluster.settle();
+    let mut waited = 0;
+    while !pending.iter().all(|p| gone(ctx, p)) {
+        if waited >= WAIT_LIMIT_MS {
+            for p in pending.iter().filter(|p| !gone(ctx, p)) {
+                out.stderr.push_str(&format!(
+                    "error: timed out waiting for the condition on {}/{}\n",
+                    p.0.info().plural,
+                    p.2
+                ));
+            }
+            return;
+        }
+        ctx.cluster.advance(WAIT_STEP_MS);
+        waited += WAIT_STEP_MS;
+    }
 }

@@ -1,10 +1,24 @@
-//! The kubelet, one per node. Today it does what a kubelet does for its node object:
-//! registers the Node through the API on start, renews its Lease in `kube-node-lease`
-//! every 10 s (duration 40 s), and reports node status (condition heartbeats) every
-//! 5 minutes when nothing changed, as upstream's `nodeStatusReportFrequency`. Of pods it
-//! does one thing so far: a pod bound to its node that is being deleted has no
-//! containers to stop yet, so the kubelet finishes the deletion at once. Running pods
-//! (sandboxes, containers, probes, grace periods) arrives with the kubelet issue.
+//! The kubelet, one per node. For its node object it registers the Node through the
+//! API on start, renews its Lease in `kube-node-lease` every 10 s (duration 40 s), and
+//! reports node status (condition heartbeats) every 5 minutes when nothing changed, as
+//! upstream's `nodeStatusReportFrequency`. For the pods bound to its node it runs one
+//! [`pods::PodWorker`] each over the simulated runtime ([`images`] says what each image
+//! does): sandbox and pod IP ([`crate::network::ipam`]), image pulls through the node's
+//! image cache, init containers, restarts with backoff, graceful termination, and the
+//! pod status and events a kubelet writes. Probes, logs, exec, volumes and resource
+//! limits are not simulated yet.
+
+pub mod images;
+pub mod pods;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
+
+use crate::api::core_v1::Pod;
+use crate::events::{self, Recorder};
+use crate::network::ipam::{node_pod_cidr, PodAddresses};
+use images::Catalogue;
+use pods::{Env, PodWorker};
 
 use crate::api::coordination_v1::{Lease, LeaseSpec};
 use crate::api::meta::{MicroTime, OwnerReference, Time};
@@ -43,18 +57,56 @@ pub struct Kubelet {
     power: Power,
     /// Pods bound to this node (`spec.nodeName=<node>`).
     pods: Option<WatchId>,
+    /// One worker per pod on the node, by `namespace/name`.
+    workers: BTreeMap<String, PodWorker>,
+    /// When each worker next needs a sync.
+    due: BTreeMap<String, Millis>,
+    catalogue: Arc<Catalogue>,
+    /// Image references on the node.
+    image_cache: BTreeSet<String>,
+    addresses: PodAddresses,
+    recorder: Recorder,
+}
+
+/// The built-in image catalogue, shared by every kubelet.
+pub fn builtin_catalogue() -> Arc<Catalogue> {
+    static CATALOGUE: OnceLock<Arc<Catalogue>> = OnceLock::new();
+    CATALOGUE
+        .get_or_init(|| Arc::new(Catalogue::builtin()))
+        .clone()
 }
 
 impl Kubelet {
     pub fn new(shape: NodeShape) -> Kubelet {
+        Kubelet::with_catalogue(shape, builtin_catalogue())
+    }
+
+    /// A kubelet whose runtime knows the images of `catalogue`.
+    pub fn with_catalogue(shape: NodeShape, catalogue: Arc<Catalogue>) -> Kubelet {
+        let mut image_cache: BTreeSet<String> = catalogue
+            .preloaded()
+            .map(|i| images::normalized_reference(i.repository))
+            .collect();
+        image_cache.insert("registry.k8s.io/pause:3.10".to_string());
         Kubelet {
+            addresses: PodAddresses::new(&node_pod_cidr(shape.index)),
+            recorder: Recorder::legacy("kubelet", &shape.name),
             shape,
             registered: false,
             next_status_report: 0,
             next_renew: 0,
             power: Power::Running,
             pods: None,
+            workers: BTreeMap::new(),
+            due: BTreeMap::new(),
+            catalogue,
+            image_cache,
         }
+    }
+
+    /// Pods this kubelet runs.
+    pub fn pod_count(&self) -> usize {
+        self.workers.len()
     }
 
     pub fn node_name(&self) -> &str {
@@ -176,29 +228,144 @@ impl Kubelet {
 }
 
 impl Kubelet {
-    /// Finishes the deletion of pods bound here that are being deleted (no containers
-    /// run yet, so there is nothing to wait for).
-    fn sync_pods(&mut self, ctx: &mut ComponentCtx) {
+    /// The node's InternalIP (as `node_object` gives it).
+    fn host_ip(&self) -> String {
+        format!(
+            "172.18.{}.{}",
+            (self.shape.index + 2) / 256,
+            (self.shape.index + 2) % 256
+        )
+    }
+
+    /// Takes in the pod events of the node's watch: new pods get a worker, deletions
+    /// start stopping their containers, removed pods give their address back.
+    fn watch_pods(&mut self, ctx: &mut ComponentCtx) {
         let Some(w) = self.pods else { return };
         for ev in ctx.api.poll(w) {
             let Object::Pod(p) = &*ev.object else {
                 continue;
             };
-            if ev.type_ != crate::apiserver::store::EventType::Deleted
-                && p.metadata.deletion_timestamp.is_some()
-            {
+            let key = format!("{}/{}", p.metadata.namespace, p.metadata.name);
+            if ev.type_ == crate::apiserver::store::EventType::Deleted {
+                if let Some(wk) = self.workers.remove(&key) {
+                    if let Some(ip) = &wk.ip {
+                        self.addresses.release(ip);
+                    }
+                }
+                self.due.remove(&key);
+                continue;
+            }
+            let deleting = p.metadata.deletion_timestamp.is_some();
+            match self.workers.get_mut(&key) {
+                Some(wk) if wk.pod.metadata.uid == p.metadata.uid => {
+                    let newly_deleting = deleting && wk.pod.metadata.deletion_timestamp.is_none();
+                    wk.pod = p.clone();
+                    if newly_deleting {
+                        self.due.insert(key, ctx.now);
+                    }
+                }
+                _ => {
+                    let terminal = p
+                        .status
+                        .as_ref()
+                        .is_some_and(|s| matches!(s.phase.as_str(), "Succeeded" | "Failed"));
+                    if terminal && !deleting {
+                        continue;
+                    }
+                    self.workers
+                        .insert(key.clone(), PodWorker::new(p.clone(), ctx.now));
+                    self.due.insert(key, ctx.now);
+                }
+            }
+        }
+    }
+
+    /// Syncs the workers that are due: advances them, records their events, writes
+    /// changed statuses, and finishes deletions whose containers have stopped.
+    fn sync_pods(&mut self, ctx: &mut ComponentCtx) {
+        let now = ctx.now;
+        let due: Vec<String> = self
+            .due
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let host_ip = self.host_ip();
+        for key in due {
+            self.due.remove(&key);
+            let Some(wk) = self.workers.get_mut(&key) else {
+                continue;
+            };
+            let mut env = Env {
+                catalogue: &self.catalogue,
+                image_cache: &mut self.image_cache,
+                rng: ctx.rng,
+                events: Vec::new(),
+            };
+            if wk.pod.metadata.deletion_timestamp.is_some() {
+                wk.begin_kill(now, &mut env);
+            }
+            if wk.ip.is_none() && now >= wk.pod_sandbox_ready_at() && !wk.stopped {
+                wk.ip = self.addresses.allocate();
+            }
+            let next = wk.sync(now, &mut env);
+            let events = env.events;
+            let (ns, name) = (
+                wk.pod.metadata.namespace.clone(),
+                wk.pod.metadata.name.clone(),
+            );
+            // Write the status on the current object (no conflict with other writers).
+            let current = ctx.api.get(Kind::Pod, &ns, &name).ok();
+            let current_pod: Option<Arc<Pod>> = current.as_ref().and_then(|o| match &**o {
+                Object::Pod(p) if p.metadata.uid == wk.pod.metadata.uid => Some(p.clone()),
+                _ => None,
+            });
+            if let Some(cur) = &current_pod {
+                let mut st = wk.status(now, cur.status.as_ref());
+                st.host_ip = host_ip.clone();
+                st.host_ips = vec![crate::api::core_v1::HostIP {
+                    ip: host_ip.clone(),
+                }];
+                if cur.status.as_ref() != Some(&st) {
+                    let mut p = (**cur).clone();
+                    p.status = Some(st);
+                    if let Ok(o) = ctx.api.update_status(p.into_object()) {
+                        if let Object::Pod(p) = &*o {
+                            wk.pod = p.clone();
+                        }
+                    }
+                }
+                let involved = Object::Pod(wk.pod.clone());
+                for (type_, reason, message) in events {
+                    events::record(
+                        ctx.api,
+                        now,
+                        &mut self.recorder,
+                        &involved,
+                        type_,
+                        reason,
+                        "",
+                        &message,
+                    );
+                }
+            }
+            if wk.stopped {
                 let now_opts = DeleteOptions {
                     grace_period_seconds: Some(0),
                     ..Default::default()
                 };
-                let _ = ctx.api.delete(
-                    Kind::Pod,
-                    &p.metadata.namespace,
-                    &p.metadata.name,
-                    &now_opts,
-                );
+                let _ = ctx.api.delete(Kind::Pod, &ns, &name, &now_opts);
+                continue;
+            }
+            if let Some(t) = next {
+                self.due.insert(key, t.max(now));
             }
         }
+    }
+
+    /// When the kubelet next has pod work.
+    fn next_pod_work(&self) -> Option<Millis> {
+        self.due.values().min().copied()
     }
 }
 
@@ -250,6 +417,7 @@ impl Component for Kubelet {
         if !self.registered {
             self.register(ctx);
         }
+        self.watch_pods(ctx);
         self.sync_pods(ctx);
         // Runs for pod events come between lease renewals; those keep their own beat.
         if ctx.now >= self.next_renew {
@@ -260,6 +428,9 @@ impl Component for Kubelet {
             }
         }
         ctx.wake_at(self.next_renew);
+        if let Some(t) = self.next_pod_work() {
+            ctx.wake_at(t.max(ctx.now));
+        }
     }
 }
 

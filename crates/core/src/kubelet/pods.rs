@@ -1,0 +1,922 @@
+//! One pod on a kubelet: the pod worker and the simulated runtime under it. The worker
+//! creates the sandbox (with an IP from the node's pod CIDR), pulls images through the
+//! node's image cache (pull time by size; unknown images fail with ErrImagePull, then
+//! ImagePullBackOff, retried with upstream's 10 s doubling to 300 s backoff), runs init
+//! containers in order (sidecars, init containers with restartPolicy Always, keep
+//! running), then the main containers, restarts exited containers as the restart policy
+//! says with the CrashLoopBackOff backoff (10 s doubling to 300 s, forgotten after 10
+//! minutes without a crash), and on deletion stops the containers (SIGTERM; a process
+//! that ignores it is killed at the end of the grace period) before finishing the
+//! deletion. From that state it writes the pod status as the kubelet does: phase,
+//! conditions, container statuses.
+//!
+//! Nothing here polls: [`PodWorker::sync`] advances the pod to `now` and returns when
+//! it next needs to run.
+
+use std::sync::Arc;
+
+use super::images::{normalized_reference, Catalogue, Exec, Run};
+use crate::api::core_v1::{
+    Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
+    ContainerStateWaiting, ContainerStatus, Pod, PodCondition, PodIP, PodStatus,
+};
+use crate::api::meta::Time;
+use crate::events::EventType;
+use crate::sim::{Millis, Rng};
+
+/// Sandbox creation (the pause container and the network) takes this long.
+pub const SANDBOX_MS: Millis = 1_000;
+/// `backOffPeriod`: the first crash-loop and image-pull backoff.
+pub const BACKOFF_INITIAL_MS: Millis = 10_000;
+/// `MaxContainerBackOff`.
+pub const BACKOFF_MAX_MS: Millis = 300_000;
+/// Image download speed of the simulated registry, bytes per second.
+pub const PULL_BYTES_PER_SEC: i64 = 25_000_000;
+/// Time to reach a registry and resolve a reference.
+pub const PULL_LATENCY_MS: Millis = 500;
+/// How long after SIGTERM a process that handles it takes to exit.
+pub const SIGTERM_EXIT_MS: Millis = 100;
+
+/// Upstream's `flowcontrol.Backoff` for one key: the delay doubles from 10 s up to
+/// 300 s, and an entry not touched for twice the maximum is forgotten.
+#[derive(Clone, Copy, Debug, Default)]
+struct Backoff {
+    entry: Option<(Millis, Millis)>, // (delay, last update)
+}
+
+impl Backoff {
+    fn expired(&self, event: Millis) -> bool {
+        self.entry
+            .is_none_or(|(_, last)| event - last > 2 * BACKOFF_MAX_MS)
+    }
+    /// `IsInBackOffSince`: still waiting since `event`?
+    fn in_backoff_since(&self, event: Millis, now: Millis) -> bool {
+        match self.entry {
+            Some((delay, _)) if !self.expired(event) => now - event < delay,
+            _ => false,
+        }
+    }
+    /// `Next`: the first delay, or double the last one.
+    fn next(&mut self, event: Millis, now: Millis) {
+        let delay = match self.entry {
+            Some((d, _)) if !self.expired(event) => (d * 2).min(BACKOFF_MAX_MS),
+            _ => BACKOFF_INITIAL_MS,
+        };
+        self.entry = Some((delay, now));
+    }
+    fn delay(&self) -> Millis {
+        self.entry.map_or(BACKOFF_INITIAL_MS, |(d, _)| d)
+    }
+}
+
+/// A finished run of a container.
+#[derive(Clone, Debug)]
+struct Terminated {
+    exit_code: i32,
+    reason: &'static str,
+    started: Millis,
+    finished: Millis,
+    container_id: String,
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// Not started yet (`ContainerCreating` or `PodInitializing`).
+    Waiting,
+    /// Pulling its image until then.
+    Pulling { until: Millis, found: bool },
+    /// The pull failed at `at`; retried at `retry` (ErrImagePull, then ImagePullBackOff).
+    PullFailed {
+        at: Millis,
+        retry: Millis,
+        message: String,
+    },
+    /// `imagePullPolicy: Never` and the image is not on the node.
+    NeverPull { message: String },
+    Running {
+        since: Millis,
+        /// When and how it exits by itself.
+        exit: Option<(Millis, i32)>,
+        ignores_sigterm: bool,
+    },
+    /// Stopped and staying so (restart policy, or the pod is being deleted).
+    Exited,
+    /// Stopped; restarted at `until` (CrashLoopBackOff).
+    CrashBackOff { until: Millis },
+}
+
+/// One container of the pod.
+#[derive(Clone, Debug)]
+struct Ctr {
+    spec: Container,
+    /// A sidecar: an init container with `restartPolicy: Always`.
+    sidecar: bool,
+    step: Step,
+    restarts: i32,
+    last: Option<Terminated>,
+    crash: Backoff,
+    pull: Backoff,
+    container_id: String,
+    /// The image reference as the runtime reports it once pulled.
+    pulled_ref: String,
+    /// Shown once (the BackOff event after ErrImagePull).
+    pull_backoff_shown: bool,
+}
+
+impl Ctr {
+    fn new(spec: &Container, sidecar: bool) -> Ctr {
+        Ctr {
+            spec: spec.clone(),
+            sidecar,
+            step: Step::Waiting,
+            restarts: 0,
+            last: None,
+            crash: Backoff::default(),
+            pull: Backoff::default(),
+            container_id: String::new(),
+            pulled_ref: String::new(),
+            pull_backoff_shown: false,
+        }
+    }
+
+    fn running(&self) -> bool {
+        matches!(self.step, Step::Running { .. })
+    }
+
+    /// An init container that ran to completion (exit 0).
+    fn completed(&self) -> bool {
+        matches!(self.step, Step::Exited) && self.last.as_ref().is_some_and(|t| t.exit_code == 0)
+    }
+}
+
+/// What a pod worker needs from its kubelet while it syncs.
+pub struct Env<'a> {
+    pub catalogue: &'a Catalogue,
+    /// Image references on the node (normalized).
+    pub image_cache: &'a mut std::collections::BTreeSet<String>,
+    pub rng: &'a mut Rng,
+    /// Events to record about the pod: (type, reason, message).
+    pub events: Vec<(EventType, &'static str, String)>,
+}
+
+/// The kubelet's state for one pod.
+pub struct PodWorker {
+    pub pod: Arc<Pod>,
+    pub ip: Option<String>,
+    start_time: Millis,
+    sandbox_at: Millis,
+    init: Vec<Ctr>,
+    main: Vec<Ctr>,
+    /// Set when deletion began: the time of SIGKILL.
+    kill_at: Option<Millis>,
+    /// The containers are all stopped after a deletion: the pod can go.
+    pub stopped: bool,
+    /// An init container failed under `restartPolicy: Never`.
+    init_failed: bool,
+}
+
+/// A stable fake digest for an image reference (the same image has the same ID on
+/// every node).
+fn image_digest(reference: &str) -> String {
+    let mut out = String::with_capacity(64);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for round in 0..4u64 {
+        for b in reference.bytes().chain(round.to_le_bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        out.push_str(&format!("{h:016x}"));
+    }
+    out
+}
+
+fn hex_id(rng: &mut Rng) -> String {
+    (0..4).map(|_| format!("{:016x}", rng.next_u64())).collect()
+}
+
+impl PodWorker {
+    pub fn new(pod: Arc<Pod>, now: Millis) -> PodWorker {
+        let init = pod
+            .spec
+            .init_containers
+            .iter()
+            .map(|c| Ctr::new(c, c.restart_policy.as_deref() == Some("Always")))
+            .collect();
+        let main = pod
+            .spec
+            .containers
+            .iter()
+            .map(|c| Ctr::new(c, false))
+            .collect();
+        PodWorker {
+            pod,
+            ip: None,
+            start_time: now,
+            sandbox_at: now + SANDBOX_MS,
+            init,
+            main,
+            kill_at: None,
+            stopped: false,
+            init_failed: false,
+        }
+    }
+
+    /// When the sandbox is (or was) ready.
+    pub fn pod_sandbox_ready_at(&self) -> Millis {
+        self.sandbox_at
+    }
+
+    fn restart_policy(&self) -> &str {
+        match self.pod.spec.restart_policy.as_str() {
+            "" => "Always",
+            p => p,
+        }
+    }
+
+    /// Starts stopping the pod's containers (the pod got a deletionTimestamp).
+    pub fn begin_kill(&mut self, now: Millis, env: &mut Env) {
+        if self.kill_at.is_some() {
+            return;
+        }
+        let grace = self
+            .pod
+            .metadata
+            .deletion_grace_period_seconds
+            .or(self.pod.spec.termination_grace_period_seconds)
+            .unwrap_or(30)
+            .max(0);
+        self.kill_at = Some(now + grace * 1000);
+        for c in self.init.iter_mut().chain(self.main.iter_mut()) {
+            match &mut c.step {
+                Step::Running {
+                    exit,
+                    ignores_sigterm,
+                    ..
+                } => {
+                    env.events.push((
+                        EventType::Normal,
+                        "Killing",
+                        format!("Stopping container {}", c.spec.name),
+                    ));
+                    let handled = now + SIGTERM_EXIT_MS;
+                    *exit = match (*ignores_sigterm, *exit) {
+                        (false, Some((at, code))) if at <= handled => Some((at, code)),
+                        (false, _) => Some((handled, 0)),
+                        (true, Some((at, code))) if at <= now + grace * 1000 => Some((at, code)),
+                        (true, _) => Some((now + grace * 1000, 137)),
+                    };
+                }
+                Step::CrashBackOff { .. }
+                | Step::Waiting
+                | Step::Pulling { .. }
+                | Step::PullFailed { .. }
+                | Step::NeverPull { .. } => c.step = Step::Exited,
+                Step::Exited => {}
+            }
+        }
+    }
+
+    /// Advances the pod to `now`; returns when it next needs a sync.
+    pub fn sync(&mut self, now: Millis, env: &mut Env) -> Option<Millis> {
+        if self.stopped {
+            return None;
+        }
+        if self.kill_at.is_some() {
+            let mut next: Option<Millis> = None;
+            for i in 0..self.init.len() + self.main.len() {
+                let n = self.advance(i, now, env);
+                next = min_opt(next, n);
+            }
+            if self
+                .init
+                .iter()
+                .chain(self.main.iter())
+                .all(|c| !c.running())
+            {
+                self.stopped = true;
+                return None;
+            }
+            return next;
+        }
+        if now < self.sandbox_at {
+            return Some(self.sandbox_at);
+        }
+        let mut next: Option<Millis> = None;
+        // Init containers in order; sidecars keep running once started.
+        for i in 0..self.init.len() {
+            let n = self.advance(i, now, env);
+            next = min_opt(next, n);
+            let Some(c) = self.init.get(i) else { break };
+            let done = if c.sidecar {
+                c.running()
+            } else {
+                c.completed()
+            };
+            if !done {
+                if matches!(c.step, Step::Exited) && self.restart_policy() == "Never" {
+                    self.init_failed = true;
+                }
+                return next;
+            }
+        }
+        for i in 0..self.main.len() {
+            let n = self.advance(self.init.len() + i, now, env);
+            next = min_opt(next, n);
+        }
+        next
+    }
+
+    fn ctr(&mut self, i: usize) -> Option<&mut Ctr> {
+        let n = self.init.len();
+        if i < n {
+            self.init.get_mut(i)
+        } else {
+            self.main.get_mut(i - n)
+        }
+    }
+
+    /// Moves container `i` (init containers first) through its steps up to `now`.
+    fn advance(&mut self, i: usize, now: Millis, env: &mut Env) -> Option<Millis> {
+        let policy = self.restart_policy().to_string();
+        let killing = self.kill_at.is_some();
+        let is_init = i < self.init.len();
+        let pod_env = self.pod.clone();
+        let Some(c) = self.ctr(i) else { return None };
+        // Bounded: each pass either returns or moves to a later step.
+        for _ in 0..8 {
+            match c.step.clone() {
+                Step::Waiting => {
+                    if killing {
+                        c.step = Step::Exited;
+                        return None;
+                    }
+                    let reference = normalized_reference(&c.spec.image);
+                    let present = env.image_cache.contains(&reference);
+                    let policy_pull = c.spec.image_pull_policy.as_str();
+                    if policy_pull == "Never" && !present {
+                        let message = format!(
+                            "Container image \"{}\" is not present with pull policy of Never",
+                            c.spec.image
+                        );
+                        env.events
+                            .push((EventType::Warning, "ErrImageNeverPull", message.clone()));
+                        c.step = Step::NeverPull { message };
+                        return None;
+                    }
+                    if present && policy_pull != "Always" {
+                        env.events.push((
+                            EventType::Normal,
+                            "Pulled",
+                            format!(
+                                "Container image \"{}\" already present on machine",
+                                c.spec.image
+                            ),
+                        ));
+                        c.pulled_ref = reference;
+                        start(c, now, env);
+                        continue;
+                    }
+                    env.events.push((
+                        EventType::Normal,
+                        "Pulling",
+                        format!("Pulling image \"{}\"", c.spec.image),
+                    ));
+                    let (until, found) = match env.catalogue.lookup(&c.spec.image) {
+                        Some(img) => (now + pull_ms(img.size_bytes), true),
+                        None => (now + PULL_LATENCY_MS, false),
+                    };
+                    c.step = Step::Pulling { until, found };
+                }
+                Step::Pulling { until, found } => {
+                    if now < until {
+                        return Some(until);
+                    }
+                    let reference = normalized_reference(&c.spec.image);
+                    if found {
+                        let size = env
+                            .catalogue
+                            .lookup(&c.spec.image)
+                            .map_or(0, |i| i.size_bytes);
+                        let took = go_duration(pull_ms(size));
+                        env.events.push((
+                            EventType::Normal,
+                            "Pulled",
+                            format!(
+                                "Successfully pulled image \"{}\" in {took} ({took} including waiting). Image size: {size} bytes.",
+                                c.spec.image
+                            ),
+                        ));
+                        env.image_cache.insert(reference.clone());
+                        c.pulled_ref = reference;
+                        start(c, until, env);
+                        continue;
+                    }
+                    let message = format!(
+                        "failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+                    );
+                    env.events.push((
+                        EventType::Warning,
+                        "Failed",
+                        format!("Failed to pull image \"{}\": {message}", c.spec.image),
+                    ));
+                    env.events
+                        .push((EventType::Warning, "Failed", "Error: ErrImagePull".into()));
+                    c.pull.next(until, until);
+                    c.pull_backoff_shown = false;
+                    c.step = Step::PullFailed {
+                        at: until,
+                        retry: until + c.pull.delay(),
+                        message,
+                    };
+                }
+                Step::PullFailed { at, retry, .. } => {
+                    if killing {
+                        c.step = Step::Exited;
+                        return None;
+                    }
+                    if now >= retry {
+                        c.step = Step::Waiting;
+                        continue;
+                    }
+                    // The next sync after the failure finds the pull backing off.
+                    let shown_at = at + 1_000;
+                    if now >= shown_at && !c.pull_backoff_shown {
+                        c.pull_backoff_shown = true;
+                        env.events.push((
+                            EventType::Normal,
+                            "BackOff",
+                            format!("Back-off pulling image \"{}\"", c.spec.image),
+                        ));
+                        env.events.push((
+                            EventType::Warning,
+                            "Failed",
+                            "Error: ImagePullBackOff".into(),
+                        ));
+                    }
+                    return Some(if c.pull_backoff_shown {
+                        retry
+                    } else {
+                        shown_at.min(retry)
+                    });
+                }
+                Step::NeverPull { .. } | Step::Exited => return None,
+                Step::Running { since, exit, .. } => {
+                    let Some((at, code)) = exit else {
+                        return None;
+                    };
+                    if now < at {
+                        return Some(at);
+                    }
+                    let reason = if code == 0 { "Completed" } else { "Error" };
+                    c.last = Some(Terminated {
+                        exit_code: code,
+                        reason,
+                        started: since,
+                        finished: at,
+                        container_id: c.container_id.clone(),
+                    });
+                    let restart = !killing
+                        && (c.sidecar
+                            || (is_init && code != 0 && policy != "Never")
+                            || (!is_init
+                                && (policy == "Always" || (policy == "OnFailure" && code != 0))));
+                    if !restart {
+                        c.step = Step::Exited;
+                        return None;
+                    }
+                    if c.crash.in_backoff_since(at, now) {
+                        let until = at + c.crash.delay();
+                        env.events.push((
+                            EventType::Warning,
+                            "BackOff",
+                            format!(
+                                "Back-off restarting failed container {} in pod {}_{}({})",
+                                c.spec.name,
+                                pod_env.metadata.name,
+                                pod_env.metadata.namespace,
+                                pod_env.metadata.uid
+                            ),
+                        ));
+                        c.step = Step::CrashBackOff { until };
+                        return Some(until);
+                    }
+                    c.crash.next(at, now);
+                    c.restarts += 1;
+                    c.step = Step::Waiting;
+                }
+                Step::CrashBackOff { until } => {
+                    if now < until {
+                        return Some(until);
+                    }
+                    c.crash.next(until, now);
+                    c.restarts += 1;
+                    c.step = Step::Waiting;
+                }
+            }
+        }
+        Some(now)
+    }
+
+    /// The pod status the kubelet writes: `old` is the current status (its
+    /// PodScheduled condition and unchanged transition times are kept).
+    pub fn status(&self, now: Millis, old: Option<&PodStatus>) -> PodStatus {
+        let phase = self.phase();
+        let mut st = PodStatus {
+            phase: phase.to_string(),
+            host_ip: old.map(|o| o.host_ip.clone()).unwrap_or_default(),
+            host_ips: old.map(|o| o.host_ips.clone()).unwrap_or_default(),
+            start_time: Some(Time(self.start_time / 1000 * 1000)),
+            qos_class: old.map(|o| o.qos_class.clone()).unwrap_or_default(),
+            ..Default::default()
+        };
+        if let Some(ip) = &self.ip {
+            st.pod_ip = ip.clone();
+            st.pod_ips = vec![PodIP { ip: ip.clone() }];
+        }
+        let statuses = |cs: &[Ctr], init: bool| -> Vec<ContainerStatus> {
+            let mut v: Vec<ContainerStatus> =
+                cs.iter().map(|c| self.container_status(c, now)).collect();
+            if !init {
+                v.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            v
+        };
+        st.init_container_statuses = statuses(&self.init, true);
+        st.container_statuses = statuses(&self.main, false);
+        let terminal = matches!(phase, "Succeeded" | "Failed");
+        let cond = |type_: &str, ok: bool, reason: &str, message: String| PodCondition {
+            type_: type_.into(),
+            status: if ok { "True" } else { "False" }.into(),
+            reason: if ok { String::new() } else { reason.into() },
+            message: if ok { String::new() } else { message },
+            ..Default::default()
+        };
+        let incomplete: Vec<&str> = self
+            .init
+            .iter()
+            .filter(|c| {
+                if c.sidecar {
+                    !c.running()
+                } else {
+                    !c.completed()
+                }
+            })
+            .map(|c| c.spec.name.as_str())
+            .collect();
+        let unready: Vec<&str> = self
+            .main
+            .iter()
+            .filter(|c| !c.running())
+            .map(|c| c.spec.name.as_str())
+            .chain(
+                self.init
+                    .iter()
+                    .filter(|c| c.sidecar && !c.running())
+                    .map(|c| c.spec.name.as_str()),
+            )
+            .collect();
+        let ready_cond = |type_: &str| {
+            if terminal {
+                cond(type_, false, "PodCompleted", String::new())
+            } else {
+                cond(
+                    type_,
+                    unready.is_empty(),
+                    "ContainersNotReady",
+                    format!("containers with unready status: [{}]", unready.join(" ")),
+                )
+            }
+        };
+        let mut conditions = vec![
+            cond(
+                "PodReadyToStartContainers",
+                self.ip.is_some() && !(terminal && self.kill_at.is_some()),
+                "",
+                String::new(),
+            ),
+            if terminal && incomplete.is_empty() {
+                cond("Initialized", true, "", String::new())
+            } else {
+                cond(
+                    "Initialized",
+                    incomplete.is_empty(),
+                    "ContainersNotInitialized",
+                    format!(
+                        "containers with incomplete status: [{}]",
+                        incomplete.join(" ")
+                    ),
+                )
+            },
+            ready_cond("Ready"),
+            ready_cond("ContainersReady"),
+        ];
+        if let Some(ps) = old.and_then(|o| o.conditions.iter().find(|c| c.type_ == "PodScheduled"))
+        {
+            conditions.push(ps.clone());
+        }
+        for c in &mut conditions {
+            let prev = old.and_then(|o| o.conditions.iter().find(|p| p.type_ == c.type_));
+            c.last_transition_time = match prev {
+                Some(p) if p.status == c.status => p.last_transition_time,
+                _ => Some(Time(now / 1000 * 1000)),
+            };
+        }
+        st.conditions = conditions;
+        st
+    }
+
+    fn container_status(&self, c: &Ctr, now: Millis) -> ContainerStatus {
+        let t = |ms: Millis| Some(Time(ms / 1000 * 1000));
+        let term = |x: &Terminated| ContainerStateTerminated {
+            exit_code: x.exit_code,
+            reason: x.reason.into(),
+            started_at: t(x.started),
+            finished_at: t(x.finished),
+            container_id: x.container_id.clone(),
+            ..Default::default()
+        };
+        let waiting = |reason: &str, message: String| ContainerState {
+            waiting: Some(ContainerStateWaiting {
+                reason: reason.into(),
+                message,
+            }),
+            ..Default::default()
+        };
+        let has_init = !self.init.is_empty();
+        let state = match &c.step {
+            // Not created yet: upstream's default waiting state.
+            Step::Waiting | Step::Pulling { .. } => waiting(
+                if has_init {
+                    "PodInitializing"
+                } else {
+                    "ContainerCreating"
+                },
+                String::new(),
+            ),
+            Step::PullFailed { at, message, .. } => {
+                if c.pull_backoff_shown || now >= at + 1_000 {
+                    waiting(
+                        "ImagePullBackOff",
+                        format!(
+                            "Back-off pulling image \"{}\": ErrImagePull: {message}",
+                            c.spec.image
+                        ),
+                    )
+                } else {
+                    waiting("ErrImagePull", message.clone())
+                }
+            }
+            Step::NeverPull { message } => waiting("ErrImageNeverPull", message.clone()),
+            Step::Running { since, .. } => ContainerState {
+                running: Some(ContainerStateRunning {
+                    started_at: t(*since),
+                }),
+                ..Default::default()
+            },
+            Step::CrashBackOff { .. } => waiting(
+                "CrashLoopBackOff",
+                format!(
+                    "back-off {} restarting failed container={} pod={}_{}({})",
+                    go_duration(c.crash.delay()),
+                    c.spec.name,
+                    self.pod.metadata.name,
+                    self.pod.metadata.namespace,
+                    self.pod.metadata.uid
+                ),
+            ),
+            Step::Exited => match &c.last {
+                Some(x) => ContainerState {
+                    terminated: Some(Box::new(term(x))),
+                    ..Default::default()
+                },
+                None => waiting("ContainerCreating", String::new()),
+            },
+        };
+        // lastState: the previous run, when the current state is not that run.
+        let last_state = match (&c.step, &c.last) {
+            (Step::Exited, _) => ContainerState::default(),
+            (_, Some(x)) => ContainerState {
+                terminated: Some(Box::new(term(x))),
+                ..Default::default()
+            },
+            _ => ContainerState::default(),
+        };
+        let running = c.running();
+        let started_image = !c.pulled_ref.is_empty();
+        ContainerStatus {
+            name: c.spec.name.clone(),
+            state,
+            last_state,
+            ready: running,
+            restart_count: c.restarts,
+            image: if started_image {
+                c.pulled_ref.clone()
+            } else {
+                c.spec.image.clone()
+            },
+            image_id: if started_image {
+                let repo = c
+                    .pulled_ref
+                    .rsplit_once(':')
+                    .map_or(c.pulled_ref.as_str(), |(r, _)| r);
+                format!("{repo}@sha256:{}", image_digest(&c.pulled_ref))
+            } else {
+                String::new()
+            },
+            container_id: if c.container_id.is_empty() {
+                String::new()
+            } else {
+                format!("containerd://{}", c.container_id)
+            },
+            started: Some(running),
+            ..Default::default()
+        }
+    }
+
+    /// Upstream `getPhase`.
+    pub fn phase(&self) -> &'static str {
+        let policy = self.restart_policy();
+        if self.init_failed {
+            return "Failed";
+        }
+        let pending_init = self.init.iter().any(|c| {
+            if c.sidecar {
+                !c.running()
+            } else {
+                !c.completed()
+            }
+        });
+        if pending_init {
+            return "Pending";
+        }
+        let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
+        for c in &self.main {
+            match &c.step {
+                Step::Running { .. } => running += 1,
+                Step::Exited => {
+                    stopped += 1;
+                    if c.last.as_ref().is_some_and(|t| t.exit_code == 0) {
+                        succeeded += 1;
+                    }
+                }
+                _ => {
+                    if c.last.is_some() {
+                        stopped += 1;
+                    } else {
+                        waiting += 1;
+                    }
+                }
+            }
+        }
+        if waiting > 0 {
+            return "Pending";
+        }
+        if running > 0 {
+            return "Running";
+        }
+        if stopped > 0 {
+            if policy == "Always" {
+                return "Running";
+            }
+            if stopped == succeeded {
+                return "Succeeded";
+            }
+            if policy == "Never" {
+                return "Failed";
+            }
+            return "Running";
+        }
+        "Pending"
+    }
+}
+
+/// Go's `time.Duration` string at millisecond precision: `586ms`, `3.38s`, `10s`,
+/// `1m20s`, `5m0s`.
+fn go_duration(ms: Millis) -> String {
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let trim = |whole: i64, frac_ms: i64| {
+        if frac_ms == 0 {
+            format!("{whole}")
+        } else {
+            let f = format!("{frac_ms:03}");
+            format!("{whole}.{}", f.trim_end_matches('0'))
+        }
+    };
+    let (mins, rest) = (ms / 60_000, ms % 60_000);
+    let secs = trim(rest / 1000, rest % 1000);
+    if mins == 0 {
+        format!("{secs}s")
+    } else {
+        format!("{mins}m{secs}s")
+    }
+}
+
+/// How long pulling an image of `size` bytes takes.
+fn pull_ms(size: i64) -> Millis {
+    PULL_LATENCY_MS + size * 1000 / PULL_BYTES_PER_SEC
+}
+
+fn min_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Creates and starts a container's process at `at`: the image's ENTRYPOINT and CMD
+/// with the manifest's `command` and `args` applied as Docker does, and the
+/// container's plain `env` values.
+fn start(c: &mut Ctr, at: Millis, env: &mut Env) {
+    c.container_id = hex_id(env.rng);
+    env.events.push((
+        EventType::Normal,
+        "Created",
+        format!("Created container: {}", c.spec.name),
+    ));
+    env.events.push((
+        EventType::Normal,
+        "Started",
+        format!("Started container {}", c.spec.name),
+    ));
+    let run = match env.catalogue.lookup(&c.spec.image) {
+        Some(img) => {
+            let entry: Vec<String> = if c.spec.command.is_empty() {
+                img.entrypoint.iter().map(|s| s.to_string()).collect()
+            } else {
+                c.spec.command.clone()
+            };
+            let cmd: Vec<String> = if !c.spec.command.is_empty() || !c.spec.args.is_empty() {
+                c.spec.args.clone()
+            } else {
+                img.cmd.iter().map(|s| s.to_string()).collect()
+            };
+            let argv: Vec<String> = entry.into_iter().chain(cmd).collect();
+            let vars = c
+                .spec
+                .env
+                .iter()
+                .map(|e| (e.name.clone(), e.value.clone()))
+                .collect();
+            (img.behave)(&Exec {
+                argv: &argv,
+                env: &vars,
+            })
+        }
+        None => Run::Serve,
+    };
+    c.step = match run {
+        Run::Serve => Step::Running {
+            since: at,
+            exit: None,
+            ignores_sigterm: false,
+        },
+        Run::Exit {
+            after_ms,
+            code,
+            ignores_sigterm,
+            ..
+        } => Step::Running {
+            since: at,
+            exit: after_ms.map(|d| (at + d, code)),
+            ignores_sigterm,
+        },
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration(586), "586ms");
+        assert_eq!(go_duration(3_380), "3.38s");
+        assert_eq!(go_duration(10_000), "10s");
+        assert_eq!(go_duration(80_000), "1m20s");
+        assert_eq!(go_duration(300_000), "5m0s");
+    }
+
+    #[test]
+    fn crash_loop_backoff_doubles_to_five_minutes_and_is_forgotten() {
+        let mut b = Backoff::default();
+        assert!(!b.in_backoff_since(0, 0), "the first restart is immediate");
+        b.next(0, 0);
+        assert!(b.in_backoff_since(0, 9_999));
+        assert!(!b.in_backoff_since(0, 10_000));
+        let mut delays = vec![b.delay()];
+        for _ in 0..7 {
+            b.next(0, 0);
+            delays.push(b.delay());
+        }
+        assert_eq!(
+            delays,
+            [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]
+        );
+        // More than 10 minutes after the last backoff: forgotten.
+        assert!(!b.in_backoff_since(600_001, 600_001));
+        b.next(600_001, 600_001);
+        assert_eq!(b.delay(), 10_000);
+    }
+}
