@@ -1,15 +1,22 @@
 //! Pod address management, as a flannel-like CNI with host-local IPAM does it: each
 //! node owns a /24 out of the cluster's pod network `10.244.0.0/16` (node `i` gets
-//! `10.244.i.0/24`; past 256 nodes the ranges continue into `10.245.0.0/16` and up, so
-//! no two nodes share one), and hands its pods addresses from `.2` to `.254` in turn,
-//! never reusing one that a live pod holds and moving on after each allocation, so a
-//! replacement pod gets a new address.
+//! `10.244.i.0/24`; past 256 nodes the ranges continue into `10.245.0.0/16` up to
+//! `10.255`, then `10.112` to `10.243` and `10.0` to `10.95`, staying clear of the
+//! Service range `10.96.0.0/12`: 61,440 nodes before any two share a range), and hands
+//! its pods addresses from `.2` to `.254` in turn, never reusing one that a live pod
+//! holds and moving on after each allocation, so a replacement pod gets a new address.
 
 use std::collections::BTreeSet;
 
 /// The pod range of the node with this index: `10.244.i.0/24` for the first 256.
 pub fn node_pod_cidr(index: usize) -> String {
-    format!("10.{}.{}.0/24", 244 + index / 256, index % 256)
+    let block = index / 256 % 240;
+    let second = match block {
+        0..=11 => 244 + block,
+        12..=143 => 112 + (block - 12),
+        _ => block - 144,
+    };
+    format!("10.{second}.{}.0/24", index % 256)
 }
 
 /// The addresses of one node's pod range.
@@ -73,6 +80,9 @@ mod tests {
         assert_eq!(node_pod_cidr(0), "10.244.0.0/24");
         assert_eq!(node_pod_cidr(3), "10.244.3.0/24");
         assert_eq!(node_pod_cidr(256), "10.245.0.0/24");
+        assert_eq!(node_pod_cidr(12 * 256 + 5), "10.112.5.0/24");
+        assert_eq!(node_pod_cidr(144 * 256), "10.0.0.0/24");
+        assert_eq!(node_pod_cidr(239 * 256 + 255), "10.95.255.0/24");
         let mut a = PodAddresses::new("10.244.3.0/24");
         assert_eq!(a.allocate().as_deref(), Some("10.244.3.2"));
         assert_eq!(a.allocate().as_deref(), Some("10.244.3.3"));
