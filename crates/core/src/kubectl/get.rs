@@ -112,6 +112,7 @@ pub fn print_objects(
         return Output {
             stdout,
             stderr: err.unwrap_or_default(),
+            ..Default::default()
         };
     }
     let v = if single && objs.len() == 1 {

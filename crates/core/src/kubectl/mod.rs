@@ -12,6 +12,7 @@ pub mod get;
 pub mod info;
 pub mod jsonpath;
 pub mod label;
+pub mod logs;
 pub mod printers;
 pub mod resources;
 pub mod table;
@@ -21,10 +22,13 @@ pub mod yaml;
 use crate::apiserver::ApiError;
 use crate::sim::Cluster;
 
-/// What a command printed: stdout, then stderr (kubectl prints its errors after the
-/// results it could produce, so the terminal shows them in that order).
+/// What a command printed: notices, stdout, then stderr (kubectl prints notices such
+/// as `Defaulted container ...` before its results, and its errors after the results
+/// it could produce, so the terminal shows them in that order).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Output {
+    /// stderr lines written before any result (not errors).
+    pub notices: String,
     pub stdout: String,
     pub stderr: String,
 }
@@ -33,18 +37,18 @@ impl Output {
     pub fn out(s: impl Into<String>) -> Output {
         Output {
             stdout: s.into(),
-            stderr: String::new(),
+            ..Default::default()
         }
     }
     pub fn err(s: impl Into<String>) -> Output {
         Output {
-            stdout: String::new(),
             stderr: s.into(),
+            ..Default::default()
         }
     }
     /// Both streams as the terminal shows them.
     pub fn text(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
+        format!("{}{}{}", self.notices, self.stdout, self.stderr)
     }
     pub fn success(&self) -> bool {
         self.stderr.is_empty()
@@ -120,6 +124,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "apply" => apply::run_apply(ctx, rest),
         "create" => apply::run_create(ctx, rest),
         "delete" => delete::run(ctx, rest),
+        "logs" => logs::run(ctx, rest),
         "api-resources" => info::api_resources(ctx, rest),
         "version" => info::version(ctx, rest),
         "cluster-info" => info::cluster_info(ctx, rest),

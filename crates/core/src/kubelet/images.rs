@@ -3,7 +3,7 @@
 //! the registry host or tag, giving what the runtime needs to play it: its size (pull
 //! time), its ENTRYPOINT and CMD (which a container's `command` and `args` override, as
 //! Docker does), whether it is already on every node (the seeds' locally built
-//! `flask-app`), and how a process started from it behaves ([`Run`]).
+//! `flask-app`), and how a process started from it behaves ([`Process`]).
 //!
 //! Adding an image is one [`Image`] value passed to [`Catalogue::register`]; the
 //! built-in ones are in [`Catalogue::builtin`].
@@ -13,27 +13,47 @@ use std::collections::BTreeMap;
 use crate::sim::Millis;
 
 /// What a container's main process does once started.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Process {
+    /// When it exits by itself (ms after start) and with which code; None: it runs
+    /// until stopped.
+    pub exit: Option<(Millis, i32)>,
+    /// A process that ignores SIGTERM (a shell running as PID 1) is only stopped by
+    /// SIGKILL at the end of the grace period; others exit promptly with code 0.
+    pub ignores_sigterm: bool,
+    /// What it writes to stdout and stderr, at ms after start.
+    pub logs: Vec<(Millis, String)>,
+    /// Lines it writes again and again (a `while true` loop): from `start` ms after
+    /// start, every `period` ms.
+    pub repeat: Option<Repeat>,
+}
+
+/// Log lines written in a loop.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Run {
-    /// Serves until it is stopped, and exits promptly (code 0) on SIGTERM.
-    Serve,
-    /// Exits by itself `after_ms` after starting with `code` (`after_ms` None: never),
-    /// writing `message` to its log first when there is one. A process that ignores
-    /// SIGTERM (a shell running as PID 1) is only stopped by SIGKILL at the end of the
-    /// grace period.
-    Exit {
-        after_ms: Option<Millis>,
-        code: i32,
-        ignores_sigterm: bool,
-        message: Option<String>,
-    },
+pub struct Repeat {
+    pub start: Millis,
+    pub period: Millis,
+    pub lines: Vec<String>,
+}
+
+impl Process {
+    /// A server: runs until stopped, exits on SIGTERM.
+    pub fn serve(logs: Vec<(Millis, String)>) -> Process {
+        Process {
+            logs,
+            ..Default::default()
+        }
+    }
 }
 
 /// What a process is started with: its argv (ENTRYPOINT/CMD after the manifest's
-/// overrides) and its environment.
+/// overrides), its environment, its hostname (the pod's name) and when it starts
+/// (for the timestamps servers print).
 pub struct Exec<'a> {
     pub argv: &'a [String],
     pub env: &'a BTreeMap<String, String>,
+    pub hostname: &'a str,
+    pub started_at: Millis,
 }
 
 /// One simulated image.
@@ -48,27 +68,61 @@ pub struct Image {
     /// On every node's image cache from the start (built locally, as the seeds do).
     pub preloaded: bool,
     /// How a process behaves.
-    pub behave: fn(&Exec) -> Run,
+    pub behave: fn(&Exec) -> Process,
 }
 
-fn serve(_: &Exec) -> Run {
-    Run::Serve
+fn serve(_: &Exec) -> Process {
+    Process::serve(Vec::new())
 }
 
-/// The images' shells (busybox, alpine): `sh -c SCRIPT` runs the script, `sleep N`
-/// sleeps; anything else exits at once.
-fn shell_image(e: &Exec) -> Run {
+/// `YYYY/MM/DD HH:MM:SS` (nginx's and the Go log package's timestamps).
+fn slash_time(ms: Millis) -> String {
+    let t = crate::api::meta::Time(ms).to_string(); // 2025-01-01T00:00:04Z
+    let (date, time) = t.split_once('T').unwrap_or((&t, ""));
+    format!("{} {}", date.replace('-', "/"), time.trim_end_matches('Z'))
+}
+
+/// nginx: the official image's entrypoint messages, then nginx's start notices.
+fn nginx(e: &Exec) -> Process {
+    let ts = slash_time(e.started_at);
+    let mut logs: Vec<(Millis, String)> = [
+        "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
+        "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+        "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
+        "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
+        "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
+        "/docker-entrypoint.sh: Configuration complete; ready for start up",
+    ]
+    .iter()
+    .map(|l| (0, l.to_string()))
+    .collect();
+    for n in [
+        "using the \"epoll\" event method",
+        "nginx/1.27.3",
+        "built by gcc 12.2.0 (Debian 12.2.0-14) ",
+        "OS: Linux 6.8.0",
+        "getrlimit(RLIMIT_NOFILE): 1048576:1048576",
+        "start worker processes",
+        "start worker process 29",
+        "start worker process 30",
+    ] {
+        logs.push((0, format!("{ts} [notice] 1#1: {n}")));
+    }
+    Process::serve(logs)
+}
+
+/// The images' shells (busybox, alpine): `sh -c SCRIPT` runs the script, other
+/// commands run as a one-line script; a bare `sh` without a terminal exits at once.
+fn shell_image(e: &Exec) -> Process {
     let argv: Vec<&str> = e.argv.iter().map(String::as_str).collect();
     match argv.as_slice() {
-        [sh, "-c", script, ..] if is_shell(sh) => run_script(script),
-        [sh] if is_shell(sh) => exit_now(0),
-        [cmd, rest @ ..] => run_script(
-            &std::iter::once(*cmd)
-                .chain(rest.iter().copied())
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        [] => exit_now(0),
+        [sh, "-c", script, ..] if is_shell(sh) => run_script(script, e),
+        [sh] if is_shell(sh) => run_script("", e),
+        [] => run_script("", e),
+        words => run_script(&words.join(" "), e),
     }
 }
 
@@ -77,15 +131,6 @@ fn is_shell(s: &str) -> bool {
         s,
         "sh" | "/bin/sh" | "bash" | "/bin/bash" | "ash" | "/bin/ash"
     )
-}
-
-fn exit_now(code: i32) -> Run {
-    Run::Exit {
-        after_ms: Some(0),
-        code,
-        ignores_sigterm: true,
-        message: None,
-    }
 }
 
 /// Parses a duration argument of `sleep` (`5`, `0.5`, `2m`, `infinity`) in ms.
@@ -108,31 +153,156 @@ fn sleep_ms(arg: &str) -> Option<Millis> {
     Some((n * mult) as Millis)
 }
 
-/// Runs a shell script far enough to know when and how it exits: `exit N`, `sleep`,
-/// `true`/`false`, `;`, `&&`, `||`, newlines and `while true; do ...; done` loops;
-/// the small commands of busybox succeed, unknown commands exit 127 as `sh` does.
-pub fn run_script(script: &str) -> Run {
+/// `$VAR` and `${VAR}` from the environment (`$HOSTNAME` is the pod's name).
+fn expand(word: &str, e: &Exec) -> String {
+    let mut out = String::new();
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let braced = chars.peek() == Some(&'{');
+        if braced {
+            chars.next();
+        }
+        let mut name = String::new();
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphanumeric() || n == '_' {
+                name.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        if braced && chars.peek() == Some(&'}') {
+            chars.next();
+        }
+        if name.is_empty() {
+            out.push('$');
+        } else if name == "HOSTNAME" {
+            out.push_str(e.env.get("HOSTNAME").map_or(e.hostname, String::as_str));
+        } else if let Some(v) = e.env.get(&name) {
+            out.push_str(v);
+        }
+    }
+    out
+}
+
+/// Runs a shell script far enough to know what it prints, when and how it exits:
+/// `echo`, `exit N`, `sleep`, `true`/`false`, `;`, `&&`, `||`, newlines, `$VAR`, and
+/// `while true; do ...; done` loops (whose body repeats forever); busybox's other small
+/// commands succeed, unknown commands print `sh: NAME: not found` and exit 127.
+pub fn run_script(script: &str, e: &Exec) -> Process {
+    let mut p = Process {
+        ignores_sigterm: true,
+        ..Default::default()
+    };
+    // `while true; do BODY; done`: what comes before runs once, the body forever.
+    let (head, body) = match script.find("while true").or_else(|| script.find("while :")) {
+        Some(i) => {
+            let rest = &script[i..];
+            let body = rest
+                .split_once("do")
+                .map(|(_, b)| b.rsplit_once("done").map_or(b, |(b, _)| b))
+                .unwrap_or("");
+            (&script[..i], Some(body))
+        }
+        None => (script, None),
+    };
     let mut elapsed: Millis = 0;
+    let status = run_statements(head, e, &mut elapsed, &mut p.logs, &mut p.exit);
+    if p.exit.is_some() {
+        return p;
+    }
+    if let Some(body) = body {
+        let mut t = 0;
+        let mut lines = Vec::new();
+        let mut exit = None;
+        run_statements(body, e, &mut t, &mut lines, &mut exit);
+        if let Some((at, code)) = exit {
+            p.logs
+                .extend(lines.into_iter().map(|(d, l)| (elapsed + d, l)));
+            p.exit = Some((elapsed + at, code));
+            return p;
+        }
+        if t > 0 || lines.is_empty() {
+            p.repeat = Some(Repeat {
+                start: elapsed,
+                period: t.max(1),
+                lines: lines.into_iter().map(|(_, l)| l).collect(),
+            });
+        }
+        return p;
+    }
+    if p.exit.is_none() {
+        p.exit = Some((elapsed, status));
+    }
+    p
+}
+
+/// Runs statements; returns the last status. Sets `exit` on `exit` or `sleep infinity`
+/// (`exit` stays None for the latter: the process never ends, marked by `elapsed` MAX).
+fn run_statements(
+    script: &str,
+    e: &Exec,
+    elapsed: &mut Millis,
+    logs: &mut Vec<(Millis, String)>,
+    exit: &mut Option<(Millis, i32)>,
+) -> i32 {
     let mut status = 0;
     let mut skip = false;
-    let loops_forever = script.contains("while true") || script.contains("while :");
     for (stmt, op) in statements(script) {
         if !skip {
-            let words: Vec<&str> = stmt.split_whitespace().collect();
+            let words: Vec<String> = split_quoted(&stmt).iter().map(|w| expand(w, e)).collect();
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
             match words.as_slice() {
                 [] => {}
-                ["exit"] => return exit_after(elapsed, status),
-                ["exit", code, ..] => return exit_after(elapsed, code.parse().unwrap_or(2)),
+                ["exit"] => {
+                    *exit = Some((*elapsed, status));
+                    return status;
+                }
+                ["exit", code, ..] => {
+                    let code = code.parse().unwrap_or(2);
+                    *exit = Some((*elapsed, code));
+                    return code;
+                }
                 ["sleep", arg, ..] => match sleep_ms(arg) {
                     Some(ms) => {
-                        elapsed += ms;
+                        *elapsed += ms;
                         status = 0;
                     }
-                    None => return never(),
+                    None => {
+                        *elapsed = Millis::MAX / 4;
+                        return 0;
+                    }
+                },
+                ["echo", rest @ ..] => {
+                    let (newline_off, rest) = match rest {
+                        ["-n", r @ ..] => (true, r),
+                        r => (false, r),
+                    };
+                    let _ = newline_off;
+                    logs.push((*elapsed, rest.join(" ")));
+                    status = 0;
+                }
+                ["hostname", ..] => {
+                    logs.push((*elapsed, e.hostname.to_string()));
+                    status = 0;
+                }
+                ["printenv", var] => match e.env.get(*var) {
+                    Some(v) => {
+                        logs.push((*elapsed, v.clone()));
+                        status = 0;
+                    }
+                    None => status = 1,
                 },
                 ["false", ..] => status = 1,
                 [w, ..] if is_builtin(w) => status = 0,
-                _ => status = 127,
+                [w, ..] => {
+                    logs.push((*elapsed, format!("sh: {w}: not found")));
+                    status = 127;
+                }
             }
         }
         skip = match op {
@@ -141,41 +311,46 @@ pub fn run_script(script: &str) -> Run {
             _ => false,
         };
     }
-    if loops_forever {
-        return never();
-    }
-    exit_after(elapsed, status)
+    status
 }
 
-fn exit_after(elapsed: Millis, code: i32) -> Run {
-    Run::Exit {
-        after_ms: Some(elapsed),
-        code,
-        ignores_sigterm: true,
-        message: None,
+/// Splits a statement into words, honouring single and double quotes.
+fn split_quoted(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut has = false;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                has = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if has || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                    has = false;
+                }
+            }
+            (None, c) => cur.push(c),
+        }
     }
-}
-
-fn never() -> Run {
-    Run::Exit {
-        after_ms: None,
-        code: 0,
-        ignores_sigterm: true,
-        message: None,
+    if has || !cur.is_empty() {
+        out.push(cur);
     }
+    out
 }
 
 fn is_builtin(w: &str) -> bool {
     matches!(
         w,
         "true"
-            | "echo"
             | "printf"
-            | "printenv"
             | "env"
             | "cat"
             | "ls"
-            | "hostname"
             | "date"
             | "wget"
             | "nslookup"
@@ -194,13 +369,7 @@ fn is_builtin(w: &str) -> bool {
             | "export"
             | "set"
             | "trap"
-            | "while"
-            | "do"
-            | "done"
-            | "if"
-            | "then"
-            | "fi"
-            | "for"
+            | ":"
     )
 }
 
@@ -213,9 +382,15 @@ fn statements(script: &str) -> Vec<(String, &'static str)> {
     let mut chars = script.chars().peekable();
     while let Some(c) = chars.next() {
         match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
+            (Some(q), c) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
             (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => quote = Some(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                cur.push(c);
+            }
             (None, ';' | '\n') => out.push((std::mem::take(&mut cur), ";")),
             (None, '&') if chars.peek() == Some(&'&') => {
                 chars.next();
@@ -233,42 +408,57 @@ fn statements(script: &str) -> Vec<(String, &'static str)> {
 }
 
 /// postgres: refuses to start without a superuser password, as the real entrypoint.
-fn postgres(e: &Exec) -> Run {
+fn postgres(e: &Exec) -> Process {
     let has = |k: &str| e.env.get(k).is_some_and(|v| !v.is_empty());
-    if has("POSTGRES_PASSWORD")
-        || e.env
-            .get("POSTGRES_HOST_AUTH_METHOD")
-            .is_some_and(|v| v == "trust")
-    {
-        return Run::Serve;
+    let trust = e
+        .env
+        .get("POSTGRES_HOST_AUTH_METHOD")
+        .is_some_and(|v| v == "trust");
+    if has("POSTGRES_PASSWORD") || trust {
+        return Process::serve(Vec::new());
     }
-    Run::Exit {
-        after_ms: Some(200),
-        code: 1,
-        ignores_sigterm: false,
-        message: Some(
-            "Error: Database is uninitialized and superuser password is not specified.\n       You must specify POSTGRES_PASSWORD to a non-empty value for the\n       superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\".\n\n       You may also use \"POSTGRES_HOST_AUTH_METHOD=trust\" to allow all\n       connections without a password. This is *not* recommended.\n\n       See PostgreSQL documentation about \"trust\":\n       https://www.postgresql.org/docs/current/auth-trust.html".into(),
-        ),
+    exits_with_message(
+        200,
+        1,
+        "Error: Database is uninitialized and superuser password is not specified.
+       You must specify POSTGRES_PASSWORD to a non-empty value for the
+       superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\".
+
+       You may also use \"POSTGRES_HOST_AUTH_METHOD=trust\" to allow all
+       connections without a password. This is *not* recommended.
+
+       See PostgreSQL documentation about \"trust\":
+       https://www.postgresql.org/docs/current/auth-trust.html",
+    )
+}
+
+/// Prints `message` (line by line) and exits with `code` after `after` ms.
+fn exits_with_message(after: Millis, code: i32, message: &str) -> Process {
+    Process {
+        exit: Some((after, code)),
+        logs: message.lines().map(|l| (after, l.to_string())).collect(),
+        ..Default::default()
     }
 }
 
 /// mysql: needs one of its root password variables, as the real entrypoint.
-fn mysql(e: &Exec) -> Run {
+fn mysql(e: &Exec) -> Process {
     let set = |k: &str| e.env.contains_key(k);
     if set("MYSQL_ROOT_PASSWORD")
         || set("MYSQL_ALLOW_EMPTY_PASSWORD")
         || set("MYSQL_RANDOM_ROOT_PASSWORD")
     {
-        return Run::Serve;
+        return Process::serve(Vec::new());
     }
-    Run::Exit {
-        after_ms: Some(300),
-        code: 1,
-        ignores_sigterm: false,
-        message: Some(
-            "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD".into(),
-        ),
-    }
+    exits_with_message(
+        300,
+        1,
+        "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified
+    You need to specify one of the following as an environment variable:
+    - MYSQL_ROOT_PASSWORD
+    - MYSQL_ALLOW_EMPTY_PASSWORD
+    - MYSQL_RANDOM_ROOT_PASSWORD",
+    )
 }
 
 /// The image catalogue.
@@ -306,7 +496,7 @@ impl Catalogue {
                 72 * MB,
                 &["/docker-entrypoint.sh"],
                 &["nginx", "-g", "daemon off;"],
-                serve,
+                nginx,
             ),
             img("httpd", 58 * MB, &[], &["httpd-foreground"], serve),
             img("busybox", 2_160_000, &[], sh, shell_image),
@@ -412,8 +602,26 @@ pub fn normalized_reference(reference: &str) -> String {
 mod tests {
     use super::*;
 
-    fn run(script: &str) -> Run {
-        run_script(script)
+    fn run(script: &str) -> Process {
+        let env = BTreeMap::from([("NAME".to_string(), "kube".to_string())]);
+        run_script(
+            script,
+            &Exec {
+                argv: &[],
+                env: &env,
+                hostname: "web-1",
+                started_at: 0,
+            },
+        )
+    }
+
+    fn exits(at: Millis, code: i32, logs: &[(Millis, &str)]) -> Process {
+        Process {
+            exit: Some((at, code)),
+            ignores_sigterm: true,
+            logs: logs.iter().map(|(t, l)| (*t, l.to_string())).collect(),
+            repeat: None,
+        }
     }
 
     #[test]
@@ -443,86 +651,62 @@ mod tests {
     }
 
     #[test]
-    fn shell_scripts_exit_when_and_how_sh_would() {
-        assert_eq!(run("exit 1"), exit_after(0, 1));
-        assert_eq!(run("echo hi; sleep 5; exit 3"), exit_after(5_000, 3));
-        assert_eq!(run("false && exit 4"), exit_after(0, 1));
-        assert_eq!(run("false || exit 4"), exit_after(0, 4));
-        assert_eq!(run("nosuchcmd"), exit_after(0, 127));
-        assert_eq!(run("sleep 3600"), exit_after(3_600_000, 0));
-        assert_eq!(run("sleep infinity"), never());
-        assert_eq!(run("while true; do echo tick; sleep 1; done"), never());
-        assert_eq!(run("echo 'a; exit 9'"), exit_after(0, 0));
+    fn shell_scripts_print_and_exit_as_sh_would() {
+        assert_eq!(run("exit 1"), exits(0, 1, &[]));
+        assert_eq!(
+            run("echo hi $NAME; sleep 5; echo \"on $HOSTNAME\"; exit 3"),
+            exits(5_000, 3, &[(0, "hi kube"), (5_000, "on web-1")])
+        );
+        assert_eq!(run("false && exit 4"), exits(0, 1, &[]));
+        assert_eq!(run("false || exit 4"), exits(0, 4, &[]));
+        assert_eq!(
+            run("nosuchcmd"),
+            exits(0, 127, &[(0, "sh: nosuchcmd: not found")])
+        );
+        assert_eq!(run("sleep 3600"), exits(3_600_000, 0, &[]));
+        assert_eq!(run("echo 'a; exit 9'"), exits(0, 0, &[(0, "a; exit 9")]));
+        let forever = run("echo start; while true; do echo tick; sleep 2; done");
+        assert_eq!(forever.exit, None);
+        assert_eq!(forever.logs, vec![(0, "start".to_string())]);
+        assert_eq!(
+            forever.repeat,
+            Some(Repeat {
+                start: 0,
+                period: 2_000,
+                lines: vec!["tick".into()]
+            })
+        );
     }
 
     #[test]
     fn overrides_and_environment_decide_behaviour() {
         let c = Catalogue::builtin();
         let env = BTreeMap::new();
+        let exec = |argv: &[String], env: &BTreeMap<String, String>, img: &Image| {
+            (img.behave)(&Exec {
+                argv,
+                env,
+                hostname: "p",
+                started_at: 0,
+            })
+        };
         let pg = c.lookup("postgres:16").expect("postgres");
         let argv = vec!["postgres".to_string()];
-        assert!(matches!(
-            (pg.behave)(&Exec {
-                argv: &argv,
-                env: &env
-            }),
-            Run::Exit { code: 1, .. }
-        ));
-        let mut env2 = BTreeMap::new();
-        env2.insert("POSTGRES_PASSWORD".to_string(), "x".to_string());
-        assert_eq!(
-            (pg.behave)(&Exec {
-                argv: &argv,
-                env: &env2
-            }),
-            Run::Serve
-        );
+        let p = exec(&argv, &env, pg);
+        assert_eq!(p.exit, Some((200, 1)));
+        assert!(p.logs[0].1.starts_with("Error: Database is uninitialized"));
+        let env2 = BTreeMap::from([("POSTGRES_PASSWORD".to_string(), "x".to_string())]);
+        assert_eq!(exec(&argv, &env2, pg).exit, None);
         let bb = c.lookup("busybox:1.36").expect("busybox");
         let argv: Vec<String> = ["sh", "-c", "exit 2"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        assert_eq!(
-            (bb.behave)(&Exec {
-                argv: &argv,
-                env: &env
-            }),
-            exit_after(0, 2)
-        );
+        assert_eq!(exec(&argv, &env, bb).exit, Some((0, 2)));
         assert!(c.lookup("nginxx").is_none());
         assert_eq!(
             c.preloaded().map(|i| i.repository).collect::<Vec<_>>(),
             vec!["flask-app"]
         );
-    }
-
-    #[test]
-    fn an_image_from_outside_the_catalogue_module() {
-        fn exits_7(_: &Exec) -> Run {
-            Run::Exit {
-                after_ms: Some(1_000),
-                code: 7,
-                ignores_sigterm: false,
-                message: None,
-            }
-        }
-        let mut c = Catalogue::builtin();
-        c.register(Image {
-            repository: "example/seven",
-            size_bytes: 1_000_000,
-            entrypoint: &["/seven"],
-            cmd: &[],
-            preloaded: false,
-            behave: exits_7,
-        });
-        let img = c.lookup("ghcr.io/example/seven:v1").expect("registered");
-        let env = BTreeMap::new();
-        assert!(matches!(
-            (img.behave)(&Exec {
-                argv: &[],
-                env: &env
-            }),
-            Run::Exit { code: 7, .. }
-        ));
     }
 }

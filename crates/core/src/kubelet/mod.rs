@@ -109,6 +109,25 @@ impl Kubelet {
         self.workers.len()
     }
 
+    /// The log lines of a container of a pod on this node (`pods/log`), or the
+    /// kubelet's error message.
+    pub fn container_log(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+        now: Millis,
+    ) -> Result<Vec<(Millis, String)>, String> {
+        match self.workers.get(&format!("{namespace}/{pod}")) {
+            Some(w) => w.container_log(container, previous, now),
+            None => Err(format!(
+                "pod \"{pod}\" is not running on node {}",
+                self.shape.name
+            )),
+        }
+    }
+
     pub fn node_name(&self) -> &str {
         &self.shape.name
     }

@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use super::images::{normalized_reference, Catalogue, Exec, Run};
+use super::images::{normalized_reference, Catalogue, Exec, Process, Repeat};
 use crate::api::core_v1::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
     ContainerStateWaiting, ContainerStatus, Pod, PodCondition, PodIP, PodStatus,
@@ -121,6 +121,46 @@ struct Ctr {
     pulled_ref: String,
     /// Shown once (the BackOff event after ErrImagePull).
     pull_backoff_shown: bool,
+    /// The output of the current run and of the previous one.
+    log: RunLog,
+    previous_log: Option<RunLog>,
+}
+
+/// What one run of a container wrote: lines at absolute times, and a loop's lines.
+#[derive(Clone, Debug, Default)]
+pub struct RunLog {
+    lines: Vec<(Millis, String)>,
+    repeat: Option<Repeat>,
+    /// The run ended here (no lines after it).
+    end: Option<Millis>,
+}
+
+/// At most this many lines of a looping container are kept (like a rotated log file).
+const MAX_LOG_LINES: usize = 10_000;
+
+impl RunLog {
+    /// The lines written up to `now`, oldest first.
+    pub fn lines_until(&self, now: Millis) -> Vec<(Millis, String)> {
+        let until = self.end.map_or(now, |e| e.min(now));
+        let mut out: Vec<(Millis, String)> = self
+            .lines
+            .iter()
+            .filter(|(t, _)| *t <= until)
+            .cloned()
+            .collect();
+        if let Some(r) = &self.repeat {
+            if until >= r.start && !r.lines.is_empty() {
+                let rounds = ((until - r.start) / r.period + 1) as usize;
+                let cap = MAX_LOG_LINES / r.lines.len().max(1);
+                let first = rounds.saturating_sub(cap);
+                for k in first..rounds {
+                    let t = r.start + k as Millis * r.period;
+                    out.extend(r.lines.iter().map(|l| (t, l.clone())));
+                }
+            }
+        }
+        out
+    }
 }
 
 impl Ctr {
@@ -136,6 +176,8 @@ impl Ctr {
             container_id: String::new(),
             pulled_ref: String::new(),
             pull_backoff_shown: false,
+            log: RunLog::default(),
+            previous_log: None,
         }
     }
 
@@ -372,7 +414,7 @@ impl PodWorker {
                             ),
                         ));
                         c.pulled_ref = reference;
-                        start(c, now, env);
+                        start(c, now, env, &pod_env.metadata.name);
                         continue;
                     }
                     env.events.push((
@@ -407,7 +449,7 @@ impl PodWorker {
                         ));
                         env.image_cache.insert(reference.clone());
                         c.pulled_ref = reference;
-                        start(c, until, env);
+                        start(c, until, env, &pod_env.metadata.name);
                         continue;
                     }
                     let message = format!(
@@ -467,6 +509,7 @@ impl PodWorker {
                         return Some(at);
                     }
                     let reason = if code == 0 { "Completed" } else { "Error" };
+                    c.log.end = Some(at);
                     c.last = Some(Terminated {
                         exit_code: code,
                         reason,
@@ -732,6 +775,58 @@ impl PodWorker {
         }
     }
 
+    /// The log of a container (`previous`: the run before), as the kubelet's
+    /// `validateContainerLogStatus` decides which run that is, or its error message.
+    pub fn container_log(
+        &self,
+        container: &str,
+        previous: bool,
+        now: Millis,
+    ) -> Result<Vec<(Millis, String)>, String> {
+        let pod = &self.pod.metadata.name;
+        let Some(c) = self
+            .init
+            .iter()
+            .chain(self.main.iter())
+            .find(|c| c.spec.name == container)
+        else {
+            return Err(format!("container {container} is not valid for pod {pod}"));
+        };
+        let current_is_a_run =
+            matches!(c.step, Step::Running { .. } | Step::Exited) && !c.container_id.is_empty();
+        if previous {
+            let run = if current_is_a_run {
+                c.previous_log.as_ref()
+            } else if c.last.is_some() {
+                Some(&c.log)
+            } else {
+                None
+            };
+            return run.map(|l| l.lines_until(now)).ok_or_else(|| {
+                format!("previous terminated container \"{container}\" in pod \"{pod}\" not found")
+            });
+        }
+        if current_is_a_run || c.last.is_some() {
+            return Ok(c.log.lines_until(now));
+        }
+        let reason = match &c.step {
+            Step::PullFailed { at, .. } if now < at + 1_000 && !c.pull_backoff_shown => {
+                "image can't be pulled".to_string()
+            }
+            Step::PullFailed { .. } => "trying and failing to pull image".to_string(),
+            Step::NeverPull { .. } => "ErrImageNeverPull".to_string(),
+            _ => if self.init.is_empty() {
+                "ContainerCreating"
+            } else {
+                "PodInitializing"
+            }
+            .to_string(),
+        };
+        Err(format!(
+            "container \"{container}\" in pod \"{pod}\" is waiting to start: {reason}"
+        ))
+    }
+
     /// Upstream `getPhase`.
     pub fn phase(&self) -> &'static str {
         let policy = self.restart_policy();
@@ -828,7 +923,7 @@ fn min_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 /// Creates and starts a container's process at `at`: the image's ENTRYPOINT and CMD
 /// with the manifest's `command` and `args` applied as Docker does, and the
 /// container's plain `env` values.
-fn start(c: &mut Ctr, at: Millis, env: &mut Env) {
+fn start(c: &mut Ctr, at: Millis, env: &mut Env, hostname: &str) {
     c.container_id = hex_id(env.rng);
     env.events.push((
         EventType::Normal,
@@ -840,7 +935,7 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env) {
         "Started",
         format!("Started container {}", c.spec.name),
     ));
-    let run = match env.catalogue.lookup(&c.spec.image) {
+    let process = match env.catalogue.lookup(&c.spec.image) {
         Some(img) => {
             let entry: Vec<String> = if c.spec.command.is_empty() {
                 img.entrypoint.iter().map(|s| s.to_string()).collect()
@@ -862,61 +957,30 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env) {
             (img.behave)(&Exec {
                 argv: &argv,
                 env: &vars,
+                hostname,
+                started_at: at,
             })
         }
-        None => Run::Serve,
+        None => Process::default(),
     };
-    c.step = match run {
-        Run::Serve => Step::Running {
-            since: at,
-            exit: None,
-            ignores_sigterm: false,
-        },
-        Run::Exit {
-            after_ms,
-            code,
-            ignores_sigterm,
-            ..
-        } => Step::Running {
-            since: at,
-            exit: after_ms.map(|d| (at + d, code)),
-            ignores_sigterm,
-        },
+    if c.restarts > 0 || c.last.is_some() {
+        c.previous_log = Some(std::mem::take(&mut c.log));
+    }
+    c.log = RunLog {
+        lines: process
+            .logs
+            .iter()
+            .map(|(d, l)| (at + d, l.clone()))
+            .collect(),
+        repeat: process.repeat.map(|r| Repeat {
+            start: at + r.start,
+            ..r
+        }),
+        end: None,
     };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(go_duration(586), "586ms");
-        assert_eq!(go_duration(3_380), "3.38s");
-        assert_eq!(go_duration(10_000), "10s");
-        assert_eq!(go_duration(80_000), "1m20s");
-        assert_eq!(go_duration(300_000), "5m0s");
-    }
-
-    #[test]
-    fn crash_loop_backoff_doubles_to_five_minutes_and_is_forgotten() {
-        let mut b = Backoff::default();
-        assert!(!b.in_backoff_since(0, 0), "the first restart is immediate");
-        b.next(0, 0);
-        assert!(b.in_backoff_since(0, 9_999));
-        assert!(!b.in_backoff_since(0, 10_000));
-        let mut delays = vec![b.delay()];
-        for _ in 0..7 {
-            b.next(0, 0);
-            delays.push(b.delay());
-        }
-        assert_eq!(
-            delays,
-            [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]
-        );
-        // More than 10 minutes after the last backoff: forgotten.
-        assert!(!b.in_backoff_since(600_001, 600_001));
-        b.next(600_001, 600_001);
-        assert_eq!(b.delay(), 10_000);
-    }
+    c.step = Step::Running {
+        since: at,
+        exit: process.exit.map(|(d, code)| (at.saturating_add(d), code)),
+        ignores_sigterm: process.ignores_sigterm,
+    };
 }
