@@ -43,6 +43,40 @@ fn rfc3339_nano(ms: Millis) -> String {
     )
 }
 
+/// kubectl's container defaulting: the `kubectl.kubernetes.io/default-container`
+/// annotation or the first container, with the `Defaulted container ...` notice when
+/// the pod has more than one (init containers listed last, marked `(init)`).
+pub(crate) fn default_container(pod: &Pod) -> (String, String) {
+    let default = pod
+        .metadata
+        .annotations
+        .get("kubectl.kubernetes.io/default-container")
+        .cloned()
+        .or_else(|| pod.spec.containers.first().map(|c| c.name.clone()))
+        .unwrap_or_default();
+    let names: Vec<String> = pod
+        .spec
+        .containers
+        .iter()
+        .map(|c| c.name.clone())
+        .chain(
+            pod.spec
+                .init_containers
+                .iter()
+                .map(|c| format!("{} (init)", c.name)),
+        )
+        .collect();
+    let notice = if names.len() > 1 {
+        format!(
+            "Defaulted container {default:?} out of: {}\n",
+            names.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    (default, notice)
+}
+
 fn bad_request(msg: String) -> String {
     server_error(&ApiError::bad_request(msg))
 }
@@ -66,19 +100,20 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             }
         },
     };
-    let since =
-        match a.get("since") {
-            None => None,
-            Some(s) => match crate::shell::parse_duration(s) {
-                Some(d) => Some(d),
-                None => return Output::err(args::usage_error(
+    let since = match a.get("since") {
+        None => None,
+        Some(s) => match crate::shell::parse_duration(s) {
+            Some(d) => Some(d),
+            None => {
+                return Output::err(args::usage_error(
                     "logs",
                     &format!(
                         "invalid argument {s:?} for \"--since\" flag: time: invalid duration {s:?}"
                     ),
-                )),
-            },
-        };
+                ))
+            }
+        },
+    };
     let pods: Vec<std::sync::Arc<Pod>> = if let Some(sel) = a.get("selector") {
         if !a.positionals.is_empty() {
             return Output::err("error: only one of a selector or a pod name may be specified\n");
@@ -120,50 +155,21 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     let mut out = Output::default();
     let now = ctx.cluster.now();
     for pod in pods {
-        let names: Vec<(String, bool)> = pod
-            .spec
-            .init_containers
-            .iter()
-            .map(|c| (c.name.clone(), true))
-            .chain(pod.spec.containers.iter().map(|c| (c.name.clone(), false)))
-            .collect();
         let containers: Vec<String> = if a.bool("all-containers") {
-            names.iter().map(|(n, _)| n.clone()).collect()
+            pod.spec
+                .init_containers
+                .iter()
+                .chain(pod.spec.containers.iter())
+                .map(|c| c.name.clone())
+                .collect()
         } else if let Some(c) = a
             .get("container")
             .or_else(|| a.positionals.get(1).map(String::as_str))
         {
             vec![c.to_string()]
         } else {
-            let default = pod
-                .metadata
-                .annotations
-                .get("kubectl.kubernetes.io/default-container")
-                .cloned()
-                .or_else(|| pod.spec.containers.first().map(|c| c.name.clone()))
-                .unwrap_or_default();
-            if names.len() > 1 {
-                let list: Vec<String> = names
-                    .iter()
-                    .map(|(n, init)| {
-                        if *init {
-                            format!("{n} (init)")
-                        } else {
-                            n.clone()
-                        }
-                    })
-                    .collect();
-                let ordered: Vec<String> = list
-                    .iter()
-                    .filter(|n| !n.ends_with(" (init)"))
-                    .chain(list.iter().filter(|n| n.ends_with(" (init)")))
-                    .cloned()
-                    .collect();
-                out.notices.push_str(&format!(
-                    "Defaulted container {default:?} out of: {}\n",
-                    ordered.join(", ")
-                ));
-            }
+            let (default, notice) = default_container(&pod);
+            out.notices.push_str(&notice);
             vec![default]
         };
         for container in containers {

@@ -8,6 +8,7 @@ pub mod cordon;
 pub mod delete;
 pub mod describe;
 pub mod drain;
+pub mod exec;
 pub mod get;
 pub mod info;
 pub mod jsonpath;
@@ -125,6 +126,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "create" => apply::run_create(ctx, rest),
         "delete" => delete::run(ctx, rest),
         "logs" => logs::run(ctx, rest),
+        "exec" => exec::run(ctx, rest),
         "api-resources" => info::api_resources(ctx, rest),
         "version" => info::version(ctx, rest),
         "cluster-info" => info::cluster_info(ctx, rest),

@@ -67,6 +67,8 @@ pub struct Image {
     pub cmd: &'static [&'static str],
     /// On every node's image cache from the start (built locally, as the seeds do).
     pub preloaded: bool,
+    /// Has `/bin/sh` (images built `FROM scratch` do not), for `kubectl exec`.
+    pub shell: bool,
     /// How a process behaves.
     pub behave: fn(&Exec) -> Process,
 }
@@ -154,7 +156,7 @@ fn sleep_ms(arg: &str) -> Option<Millis> {
 }
 
 /// `$VAR` and `${VAR}` from the environment (`$HOSTNAME` is the pod's name).
-fn expand(word: &str, e: &Exec) -> String {
+pub(crate) fn expand(word: &str, e: &Exec) -> String {
     let mut out = String::new();
     let mut chars = word.chars().peekable();
     while let Some(c) = chars.next() {
@@ -315,7 +317,7 @@ fn run_statements(
 }
 
 /// Splits a statement into words, honouring single and double quotes.
-fn split_quoted(s: &str) -> Vec<String> {
+pub(crate) fn split_quoted(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
@@ -375,7 +377,7 @@ fn is_builtin(w: &str) -> bool {
 
 /// Splits a script into statements with the operator that follows each (`;`, `&&`,
 /// `||`, newline as `;`), keeping quoted text together.
-fn statements(script: &str) -> Vec<(String, &'static str)> {
+pub(crate) fn statements(script: &str) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
@@ -487,6 +489,7 @@ impl Catalogue {
             entrypoint,
             cmd,
             preloaded: false,
+            shell: true,
             behave,
         };
         let sh: &[&str] = &["sh"];
@@ -501,13 +504,16 @@ impl Catalogue {
             img("httpd", 58 * MB, &[], &["httpd-foreground"], serve),
             img("busybox", 2_160_000, &[], sh, shell_image),
             img("alpine", 3_650_000, &[], &["/bin/sh"], shell_image),
-            img(
-                "hashicorp/http-echo",
-                3_100_000,
-                &["/http-echo"],
-                &[],
-                serve,
-            ),
+            Image {
+                shell: false,
+                ..img(
+                    "hashicorp/http-echo",
+                    3_100_000,
+                    &["/http-echo"],
+                    &[],
+                    serve,
+                )
+            },
             img(
                 "redis",
                 45 * MB,
@@ -529,7 +535,10 @@ impl Catalogue {
                 &["mysqld"],
                 mysql,
             ),
-            img("pause", 320_000, &["/pause"], &[], serve),
+            Image {
+                shell: false,
+                ..img("pause", 320_000, &["/pause"], &[], serve)
+            },
             img("agnhost", 52 * MB, &["/agnhost"], &["pause"], serve),
             Image {
                 preloaded: true,

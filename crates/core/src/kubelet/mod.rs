@@ -8,6 +8,8 @@
 //! pod status and events a kubelet writes. Probes, logs, exec, volumes and resource
 //! limits are not simulated yet.
 
+pub mod env;
+pub mod exec;
 pub mod images;
 pub mod pods;
 
@@ -66,6 +68,8 @@ pub struct Kubelet {
     image_cache: BTreeSet<String>,
     addresses: PodAddresses,
     recorder: Recorder,
+    /// The node's allocatable resources.
+    allocatable: BTreeMap<String, crate::api::Quantity>,
 }
 
 /// The built-in image catalogue, shared by every kubelet.
@@ -88,7 +92,12 @@ impl Kubelet {
             .map(|i| images::normalized_reference(i.repository))
             .collect();
         image_cache.insert("registry.k8s.io/pause:3.10".to_string());
+        let allocatable = node_object(&shape, Time(0))
+            .status
+            .map(|s| s.allocatable)
+            .unwrap_or_default();
         Kubelet {
+            allocatable,
             addresses: PodAddresses::new(&node_pod_cidr(shape.index)),
             recorder: Recorder::legacy("kubelet", &shape.name),
             shape,
@@ -107,6 +116,38 @@ impl Kubelet {
     /// Pods this kubelet runs.
     pub fn pod_count(&self) -> usize {
         self.workers.len()
+    }
+
+    /// Runs a command in a running container of a pod on this node (`pods/exec`), or
+    /// says why it cannot.
+    pub fn exec(
+        &self,
+        api: &ApiServer,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<exec::ExecOutput, String> {
+        let w = self
+            .workers
+            .get(&format!("{namespace}/{pod}"))
+            .ok_or_else(|| format!("container not found ({container:?})"))?;
+        let (spec, vars) = w
+            .running_container(container)
+            .ok_or_else(|| format!("container not found ({container:?})"))?;
+        let pod_ip = w.ip.clone().unwrap_or_default();
+        let (files, dirs) = env::container_files(api, &w.pod, spec, &self.host_ip(), &pod_ip);
+        let has_shell = self.catalogue.lookup(&spec.image).is_some_and(|i| i.shell);
+        exec::run(
+            argv,
+            &exec::Sandbox {
+                vars,
+                files: &files,
+                dirs: &dirs,
+                hostname: pod,
+                has_shell,
+            },
+        )
     }
 
     /// The log lines of a container of a pod on this node (`pods/log`), or the
@@ -316,6 +357,9 @@ impl Kubelet {
                 continue;
             };
             let mut env = Env {
+                api: ctx.api,
+                host_ip: &host_ip,
+                allocatable: &self.allocatable,
                 catalogue: &self.catalogue,
                 image_cache: &mut self.image_cache,
                 rng: ctx.rng,

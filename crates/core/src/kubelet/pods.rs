@@ -93,6 +93,9 @@ enum Step {
     },
     /// `imagePullPolicy: Never` and the image is not on the node.
     NeverPull { message: String },
+    /// Its environment cannot be built (a missing ConfigMap, Secret or key); tried
+    /// again at `retry` (CreateContainerConfigError).
+    ConfigError { message: String, retry: Millis },
     Running {
         since: Millis,
         /// When and how it exits by itself.
@@ -124,6 +127,8 @@ struct Ctr {
     /// The output of the current run and of the previous one.
     log: RunLog,
     previous_log: Option<RunLog>,
+    /// The environment of the current run.
+    pub vars: Vec<(String, String)>,
 }
 
 /// What one run of a container wrote: lines at absolute times, and a loop's lines.
@@ -178,6 +183,7 @@ impl Ctr {
             pull_backoff_shown: false,
             log: RunLog::default(),
             previous_log: None,
+            vars: Vec::new(),
         }
     }
 
@@ -193,6 +199,11 @@ impl Ctr {
 
 /// What a pod worker needs from its kubelet while it syncs.
 pub struct Env<'a> {
+    /// For ConfigMaps, Secrets and Services (reads only; writes happen after the sync).
+    pub api: &'a crate::apiserver::ApiServer,
+    pub host_ip: &'a str,
+    /// The node's allocatable (limits that are not set, for `resourceFieldRef`).
+    pub allocatable: &'a std::collections::BTreeMap<String, crate::api::Quantity>,
     pub catalogue: &'a Catalogue,
     /// Image references on the node (normalized).
     pub image_cache: &'a mut std::collections::BTreeSet<String>,
@@ -311,7 +322,8 @@ impl PodWorker {
                 | Step::Waiting
                 | Step::Pulling { .. }
                 | Step::PullFailed { .. }
-                | Step::NeverPull { .. } => c.step = Step::Exited,
+                | Step::NeverPull { .. }
+                | Step::ConfigError { .. } => c.step = Step::Exited,
                 Step::Exited => {}
             }
         }
@@ -382,6 +394,7 @@ impl PodWorker {
         let killing = self.kill_at.is_some();
         let is_init = i < self.init.len();
         let pod_env = self.pod.clone();
+        let pod_ip = self.ip.clone().unwrap_or_default();
         let Some(c) = self.ctr(i) else { return None };
         // Bounded: each pass either returns or moves to a later step.
         for _ in 0..8 {
@@ -414,7 +427,7 @@ impl PodWorker {
                             ),
                         ));
                         c.pulled_ref = reference;
-                        start(c, now, env, &pod_env.metadata.name);
+                        start(c, now, env, &pod_env, &pod_ip);
                         continue;
                     }
                     env.events.push((
@@ -449,7 +462,7 @@ impl PodWorker {
                         ));
                         env.image_cache.insert(reference.clone());
                         c.pulled_ref = reference;
-                        start(c, until, env, &pod_env.metadata.name);
+                        start(c, until, env, &pod_env, &pod_ip);
                         continue;
                     }
                     let message = format!(
@@ -501,6 +514,19 @@ impl PodWorker {
                     });
                 }
                 Step::NeverPull { .. } | Step::Exited => return None,
+                Step::ConfigError { retry, .. } => {
+                    if killing {
+                        c.step = Step::Exited;
+                        return None;
+                    }
+                    if now < retry {
+                        return Some(retry);
+                    }
+                    start(c, now, env, &pod_env, &pod_ip);
+                    if let Step::ConfigError { retry, .. } = c.step {
+                        return Some(retry);
+                    }
+                }
                 Step::Running { since, exit, .. } => {
                     let Some((at, code)) = exit else {
                         return None;
@@ -709,6 +735,9 @@ impl PodWorker {
                 }
             }
             Step::NeverPull { message } => waiting("ErrImageNeverPull", message.clone()),
+            Step::ConfigError { message, .. } => {
+                waiting("CreateContainerConfigError", message.clone())
+            }
             Step::Running { since, .. } => ContainerState {
                 running: Some(ContainerStateRunning {
                     started_at: t(*since),
@@ -744,7 +773,8 @@ impl PodWorker {
             _ => ContainerState::default(),
         };
         let running = c.running();
-        let started_image = !c.pulled_ref.is_empty();
+        // The runtime reports the resolved image once a container was created.
+        let started_image = !c.pulled_ref.is_empty() && !c.container_id.is_empty();
         ContainerStatus {
             name: c.spec.name.clone(),
             state,
@@ -825,6 +855,15 @@ impl PodWorker {
         Err(format!(
             "container \"{container}\" in pod \"{pod}\" is waiting to start: {reason}"
         ))
+    }
+
+    /// A running container's spec and environment (what `kubectl exec` runs in).
+    pub fn running_container(&self, name: &str) -> Option<(&Container, &[(String, String)])> {
+        self.init
+            .iter()
+            .chain(self.main.iter())
+            .find(|c| c.spec.name == name && c.running())
+            .map(|c| (&c.spec, c.vars.as_slice()))
     }
 
     /// Upstream `getPhase`.
@@ -922,8 +961,28 @@ fn min_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 
 /// Creates and starts a container's process at `at`: the image's ENTRYPOINT and CMD
 /// with the manifest's `command` and `args` applied as Docker does, and the
-/// container's plain `env` values.
-fn start(c: &mut Ctr, at: Millis, env: &mut Env, hostname: &str) {
+/// container's environment. A container whose environment cannot be built is not
+/// created (CreateContainerConfigError, tried again 10 s later).
+fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
+    let vars = match super::env::container_env(
+        env.api,
+        pod,
+        &c.spec,
+        env.host_ip,
+        pod_ip,
+        env.allocatable,
+    ) {
+        Ok(v) => v,
+        Err(message) => {
+            env.events
+                .push((EventType::Warning, "Failed", format!("Error: {message}")));
+            c.step = Step::ConfigError {
+                message,
+                retry: at + BACKOFF_INITIAL_MS,
+            };
+            return;
+        }
+    };
     c.container_id = hex_id(env.rng);
     env.events.push((
         EventType::Normal,
@@ -948,21 +1007,17 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, hostname: &str) {
                 img.cmd.iter().map(|s| s.to_string()).collect()
             };
             let argv: Vec<String> = entry.into_iter().chain(cmd).collect();
-            let vars = c
-                .spec
-                .env
-                .iter()
-                .map(|e| (e.name.clone(), e.value.clone()))
-                .collect();
+            let map: std::collections::BTreeMap<String, String> = vars.iter().cloned().collect();
             (img.behave)(&Exec {
                 argv: &argv,
-                env: &vars,
-                hostname,
+                env: &map,
+                hostname: &pod.metadata.name,
                 started_at: at,
             })
         }
         None => Process::default(),
     };
+    c.vars = vars;
     if c.restarts > 0 || c.last.is_some() {
         c.previous_log = Some(std::mem::take(&mut c.log));
     }

@@ -195,6 +195,30 @@ impl Cluster {
         })
     }
 
+    /// Runs a command in a container through its node's kubelet (`pods/exec`).
+    pub fn exec_in(
+        &mut self,
+        node: &str,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<crate::kubelet::exec::ExecOutput, String> {
+        let Cluster {
+            api, components, ..
+        } = self;
+        components
+            .iter_mut()
+            .find_map(|s| {
+                s.component
+                    .as_any_mut()
+                    .downcast_mut::<crate::kubelet::Kubelet>()
+                    .filter(|k| k.node_name() == node)
+            })
+            .ok_or_else(|| format!("container not found ({container:?})"))?
+            .exec(api, namespace, pod, container, argv)
+    }
+
     /// The kubelets, in the order they were added.
     pub fn kubelets(&mut self) -> Vec<&mut crate::kubelet::Kubelet> {
         self.components

@@ -1,0 +1,113 @@
+//! `kubectl exec (POD | pod/NAME) [-c CONTAINER] [-i] [-t] -- COMMAND [ARGS...]`:
+//! runs a command in a running container through its node's kubelet (`pods/exec`),
+//! with kubectl's messages: container defaulting, `command terminated with exit code
+//! N`, completed pods, containers that are not running. In a script there is no
+//! terminal: `-t` prints kubectl's TTY warning and an interactive shell reads nothing.
+
+use super::args::{self, flag, Flag};
+use super::logs::default_container;
+use super::{server_error, Ctx, Output};
+use crate::api::{Kind, Object};
+
+const FLAGS: &[Flag] = &[
+    flag("container", Some('c'), true),
+    flag("stdin", Some('i'), false),
+    flag("tty", Some('t'), false),
+    flag("quiet", Some('q'), false),
+    flag("filename", Some('f'), true),
+    flag("pod-running-timeout", None, true),
+];
+
+/// A stable id for an exec session (runtime error messages show one).
+fn exec_id(argv: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut out = String::new();
+    for round in 0..4u8 {
+        for b in argv.iter().flat_map(|a| a.bytes()).chain([round]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        out.push_str(&format!("{h:016x}"));
+    }
+    out
+}
+
+pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
+    let (opts, command) = match argv.iter().position(|a| a == "--") {
+        Some(i) => (&argv[..i], argv[i + 1..].to_vec()),
+        None => (argv, Vec::new()),
+    };
+    let a = match args::parse("exec", opts, FLAGS) {
+        Ok(a) => a,
+        Err(e) => return Output::err(e),
+    };
+    let ns = a.get("namespace").unwrap_or(&ctx.namespace).to_string();
+    let Some(target) = a.positionals.first() else {
+        return Output::err("error: pod, type/name or --filename must be specified\n");
+    };
+    // kubectl still accepts the old form `exec POD COMMAND` (without `--`).
+    let command = if command.is_empty() {
+        a.positionals
+            .get(1..)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default()
+    } else {
+        command
+    };
+    if command.is_empty() {
+        return Output::err("error: you must specify at least one command for the container\n");
+    }
+    let name = target
+        .strip_prefix("pod/")
+        .or_else(|| target.strip_prefix("pods/"))
+        .unwrap_or(target);
+    let pod = match ctx.cluster.api.get(Kind::Pod, &ns, name) {
+        Ok(o) => match &*o {
+            Object::Pod(p) => p.clone(),
+            _ => return Output::err(format!("error: {target} is not a pod\n")),
+        },
+        Err(e) => return Output::err(server_error(&e)),
+    };
+    let mut out = Output::default();
+    let phase = pod.status.as_ref().map_or("", |s| s.phase.as_str());
+    if matches!(phase, "Succeeded" | "Failed") {
+        out.stderr.push_str(&format!(
+            "error: cannot exec into a container in a completed pod; current phase is {phase}\n"
+        ));
+        return out;
+    }
+    let container = match a.get("container") {
+        Some(c) => c.to_string(),
+        None => {
+            let (c, notice) = default_container(&pod);
+            if !a.bool("quiet") {
+                out.notices.push_str(&notice);
+            }
+            c
+        }
+    };
+    if a.bool("tty") {
+        out.notices
+            .push_str("Unable to use a TTY - input is not a terminal or the right kind of file\n");
+    }
+    let result = ctx
+        .cluster
+        .exec_in(&pod.spec.node_name, &ns, name, &container, &command);
+    match result {
+        Ok(o) => {
+            out.stdout.push_str(&o.stdout);
+            out.stderr.push_str(&o.stderr);
+            if o.code != 0 {
+                out.stderr
+                    .push_str(&format!("command terminated with exit code {}\n", o.code));
+            }
+        }
+        Err(msg) if msg.starts_with("container not found") => out
+            .stderr
+            .push_str(&format!("error: unable to upgrade connection: {msg}\n")),
+        Err(msg) => out.stderr.push_str(&format!(
+            "error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec \"{}\": {msg}\n",
+            exec_id(&command)
+        )),
+    }
+    out
+}
