@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use crate::sim::Millis;
 
 /// What a container's main process does once started.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Process {
     /// When it exits by itself (ms after start) and with which code; None: it runs
     /// until stopped.
@@ -26,6 +26,14 @@ pub struct Process {
     /// Lines it writes again and again (a `while true` loop): from `start` ms after
     /// start, every `period` ms.
     pub repeat: Option<Repeat>,
+    /// Files it creates (`Some(content)`) or removes (`None`), at ms after start.
+    pub files: Vec<(Millis, String, Option<String>)>,
+    /// The TCP ports it listens on.
+    pub ports: Vec<i32>,
+    /// Its HTTP answer (status code) for a path, on its first port.
+    pub http: Option<fn(&str) -> u16>,
+    /// Memory it uses, in bytes (over the container's limit: OOMKilled).
+    pub memory_bytes: i64,
 }
 
 /// Log lines written in a loop.
@@ -44,6 +52,36 @@ impl Process {
             ..Default::default()
         }
     }
+
+    /// A server listening on `port`, answering HTTP with `http`.
+    pub fn http_server(port: i32, http: fn(&str) -> u16, logs: Vec<(Millis, String)>) -> Process {
+        Process {
+            ports: vec![port],
+            http: Some(http),
+            ..Process::serve(logs)
+        }
+    }
+
+    /// A server listening on `port` (not HTTP).
+    pub fn tcp_server(port: i32, logs: Vec<(Millis, String)>) -> Process {
+        Process {
+            ports: vec![port],
+            ..Process::serve(logs)
+        }
+    }
+}
+
+/// A web server's static site: `/` and `/index.html`, 404 elsewhere.
+fn static_site(path: &str) -> u16 {
+    match path {
+        "" | "/" | "/index.html" => 200,
+        _ => 404,
+    }
+}
+
+/// Answers every path.
+fn any_path(_: &str) -> u16 {
+    200
 }
 
 /// What a process is started with: its argv (ENTRYPOINT/CMD after the manifest's
@@ -113,7 +151,107 @@ fn nginx(e: &Exec) -> Process {
     ] {
         logs.push((0, format!("{ts} [notice] 1#1: {n}")));
     }
-    Process::serve(logs)
+    Process::http_server(80, static_site, logs)
+}
+
+/// hashicorp/http-echo: answers every path on `-listen` (`:5678` by default).
+fn http_echo(e: &Exec) -> Process {
+    let port = e
+        .argv
+        .iter()
+        .find_map(|a| {
+            a.strip_prefix("-listen=")
+                .or_else(|| a.strip_prefix("--listen="))
+        })
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5678);
+    let ts = slash_time(e.started_at);
+    Process::http_server(
+        port,
+        any_path,
+        vec![(0, format!("{ts} [INFO] server is listening on :{port}"))],
+    )
+}
+
+fn httpd(_: &Exec) -> Process {
+    Process::http_server(80, static_site, Vec::new())
+}
+
+fn redis(_: &Exec) -> Process {
+    Process::tcp_server(
+        6379,
+        vec![(
+            0,
+            "1:M 01 Jan 2025 00:00:00.000 * Ready to accept connections tcp".to_string(),
+        )],
+    )
+}
+
+/// The seeds' Flask app on port 5000.
+fn flask_app(_: &Exec) -> Process {
+    Process::http_server(
+        5000,
+        static_site,
+        [
+            " * Serving Flask app 'app'",
+            " * Debug mode: off",
+            "WARNING: This is a development server. Do not use it in a production deployment. Use a production WSGI server instead.",
+            " * Running on all addresses (0.0.0.0)",
+            " * Running on http://127.0.0.1:5000",
+            "Press CTRL+C to quit",
+        ]
+        .iter()
+        .map(|l| (0, l.to_string()))
+        .collect(),
+    )
+}
+
+/// agnhost: `netexec` (HTTP on 8080), `serve-hostname` (HTTP on 9376), else pauses.
+fn agnhost(e: &Exec) -> Process {
+    match e
+        .argv
+        .iter()
+        .map(String::as_str)
+        .find(|a| !a.starts_with('/') && !a.starts_with('-'))
+    {
+        Some("netexec") => Process::http_server(8080, any_path, Vec::new()),
+        Some("serve-hostname") => Process::http_server(9376, any_path, Vec::new()),
+        _ => Process::serve(Vec::new()),
+    }
+}
+
+/// Parses a size like `250M`, `1G`, `512k` (bytes without a suffix) as stress does.
+fn stress_bytes(s: &str) -> Option<i64> {
+    let (num, mult) = match s.chars().last()? {
+        'k' | 'K' => (&s[..s.len() - 1], 1 << 10),
+        'm' | 'M' => (&s[..s.len() - 1], 1 << 20),
+        'g' | 'G' => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<i64>().ok().map(|n| n * mult)
+}
+
+/// polinux/stress: `stress --vm N --vm-bytes SIZE` holds N x SIZE of memory.
+fn stress(e: &Exec) -> Process {
+    let arg = |name: &str| {
+        e.argv
+            .iter()
+            .position(|a| a == name)
+            .and_then(|i| e.argv.get(i + 1))
+    };
+    let workers: i64 = arg("--vm").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let bytes = arg("--vm-bytes")
+        .and_then(|v| stress_bytes(v))
+        .unwrap_or(256 << 20);
+    Process {
+        memory_bytes: workers * bytes,
+        logs: vec![(
+            0,
+            format!("stress: info: [1] dispatching hogs: 0 cpu, 0 io, {workers} vm, 0 hdd"),
+        )],
+        ..Process::serve(Vec::new())
+    }
 }
 
 /// The images' shells (busybox, alpine): `sh -c SCRIPT` runs the script, other
@@ -213,7 +351,14 @@ pub fn run_script(script: &str, e: &Exec) -> Process {
         None => (script, None),
     };
     let mut elapsed: Millis = 0;
-    let status = run_statements(head, e, &mut elapsed, &mut p.logs, &mut p.exit);
+    let status = run_statements(
+        head,
+        e,
+        &mut elapsed,
+        &mut p.logs,
+        &mut p.files,
+        &mut p.exit,
+    );
     if p.exit.is_some() {
         return p;
     }
@@ -221,7 +366,8 @@ pub fn run_script(script: &str, e: &Exec) -> Process {
         let mut t = 0;
         let mut lines = Vec::new();
         let mut exit = None;
-        run_statements(body, e, &mut t, &mut lines, &mut exit);
+        let mut body_files = Vec::new();
+        run_statements(body, e, &mut t, &mut lines, &mut body_files, &mut exit);
         if let Some((at, code)) = exit {
             p.logs
                 .extend(lines.into_iter().map(|(d, l)| (elapsed + d, l)));
@@ -250,6 +396,7 @@ fn run_statements(
     e: &Exec,
     elapsed: &mut Millis,
     logs: &mut Vec<(Millis, String)>,
+    files: &mut Vec<(Millis, String, Option<String>)>,
     exit: &mut Option<(Millis, i32)>,
 ) -> i32 {
     let mut status = 0;
@@ -280,12 +427,31 @@ fn run_statements(
                     }
                 },
                 ["echo", rest @ ..] => {
-                    let (newline_off, rest) = match rest {
-                        ["-n", r @ ..] => (true, r),
-                        r => (false, r),
+                    let rest = match rest {
+                        ["-n", r @ ..] => r,
+                        r => r,
                     };
-                    let _ = newline_off;
-                    logs.push((*elapsed, rest.join(" ")));
+                    match rest.iter().position(|w| *w == ">" || *w == ">>") {
+                        Some(i) => {
+                            if let Some(path) = rest.get(i + 1) {
+                                let text = rest.get(..i).unwrap_or_default().join(" ");
+                                files.push((*elapsed, path.to_string(), Some(format!("{text}\n"))));
+                            }
+                        }
+                        None => logs.push((*elapsed, rest.join(" "))),
+                    }
+                    status = 0;
+                }
+                ["touch", paths @ ..] => {
+                    for p in paths {
+                        files.push((*elapsed, p.to_string(), Some(String::new())));
+                    }
+                    status = 0;
+                }
+                ["rm", paths @ ..] => {
+                    for p in paths.iter().filter(|p| !p.starts_with('-')) {
+                        files.push((*elapsed, p.to_string(), None));
+                    }
                     status = 0;
                 }
                 ["hostname", ..] => {
@@ -417,7 +583,7 @@ fn postgres(e: &Exec) -> Process {
         .get("POSTGRES_HOST_AUTH_METHOD")
         .is_some_and(|v| v == "trust");
     if has("POSTGRES_PASSWORD") || trust {
-        return Process::serve(Vec::new());
+        return Process::tcp_server(5432, Vec::new());
     }
     exits_with_message(
         200,
@@ -450,7 +616,7 @@ fn mysql(e: &Exec) -> Process {
         || set("MYSQL_ALLOW_EMPTY_PASSWORD")
         || set("MYSQL_RANDOM_ROOT_PASSWORD")
     {
-        return Process::serve(Vec::new());
+        return Process::tcp_server(3306, Vec::new());
     }
     exits_with_message(
         300,
@@ -501,7 +667,8 @@ impl Catalogue {
                 &["nginx", "-g", "daemon off;"],
                 nginx,
             ),
-            img("httpd", 58 * MB, &[], &["httpd-foreground"], serve),
+            img("httpd", 58 * MB, &[], &["httpd-foreground"], httpd),
+            img("polinux/stress", 4_200_000, &[], &["stress"], stress),
             img("busybox", 2_160_000, &[], sh, shell_image),
             img("alpine", 3_650_000, &[], &["/bin/sh"], shell_image),
             Image {
@@ -511,7 +678,7 @@ impl Catalogue {
                     3_100_000,
                     &["/http-echo"],
                     &[],
-                    serve,
+                    http_echo,
                 )
             },
             img(
@@ -519,7 +686,7 @@ impl Catalogue {
                 45 * MB,
                 &["docker-entrypoint.sh"],
                 &["redis-server"],
-                serve,
+                redis,
             ),
             img(
                 "postgres",
@@ -539,10 +706,10 @@ impl Catalogue {
                 shell: false,
                 ..img("pause", 320_000, &["/pause"], &[], serve)
             },
-            img("agnhost", 52 * MB, &["/agnhost"], &["pause"], serve),
+            img("agnhost", 52 * MB, &["/agnhost"], &["pause"], agnhost),
             Image {
                 preloaded: true,
-                ..img("flask-app", 51 * MB, &["python"], &["app.py"], serve)
+                ..img("flask-app", 51 * MB, &["python"], &["app.py"], flask_app)
             },
         ] {
             c.register(i);
@@ -611,7 +778,11 @@ pub fn normalized_reference(reference: &str) -> String {
 mod tests {
     use super::*;
 
-    fn run(script: &str) -> Process {
+    fn run(script: &str) -> Key {
+        key(run_process(script))
+    }
+
+    fn run_process(script: &str) -> Process {
         let env = BTreeMap::from([("NAME".to_string(), "kube".to_string())]);
         run_script(
             script,
@@ -624,13 +795,18 @@ mod tests {
         )
     }
 
-    fn exits(at: Millis, code: i32, logs: &[(Millis, &str)]) -> Process {
-        Process {
-            exit: Some((at, code)),
-            ignores_sigterm: true,
-            logs: logs.iter().map(|(t, l)| (*t, l.to_string())).collect(),
-            repeat: None,
-        }
+    type Key = (Option<(Millis, i32)>, Vec<(Millis, String)>, Option<Repeat>);
+
+    fn key(p: Process) -> Key {
+        (p.exit, p.logs, p.repeat)
+    }
+
+    fn exits(at: Millis, code: i32, logs: &[(Millis, &str)]) -> Key {
+        (
+            Some((at, code)),
+            logs.iter().map(|(t, l)| (*t, l.to_string())).collect(),
+            None,
+        )
     }
 
     #[test]
@@ -674,7 +850,7 @@ mod tests {
         );
         assert_eq!(run("sleep 3600"), exits(3_600_000, 0, &[]));
         assert_eq!(run("echo 'a; exit 9'"), exits(0, 0, &[(0, "a; exit 9")]));
-        let forever = run("echo start; while true; do echo tick; sleep 2; done");
+        let forever = run_process("echo start; while true; do echo tick; sleep 2; done");
         assert_eq!(forever.exit, None);
         assert_eq!(forever.logs, vec![(0, "start".to_string())]);
         assert_eq!(

@@ -12,6 +12,7 @@ pub mod env;
 pub mod exec;
 pub mod images;
 pub mod pods;
+pub mod probes;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
@@ -132,21 +133,13 @@ impl Kubelet {
             .workers
             .get(&format!("{namespace}/{pod}"))
             .ok_or_else(|| format!("container not found ({container:?})"))?;
-        let (spec, vars) = w
-            .running_container(container)
-            .ok_or_else(|| format!("container not found ({container:?})"))?;
-        let pod_ip = w.ip.clone().unwrap_or_default();
-        let (files, dirs) = env::container_files(api, &w.pod, spec, &self.host_ip(), &pod_ip);
-        let has_shell = self.catalogue.lookup(&spec.image).is_some_and(|i| i.shell);
-        exec::run(
+        w.exec(
+            container,
             argv,
-            &exec::Sandbox {
-                vars,
-                files: &files,
-                dirs: &dirs,
-                hostname: pod,
-                has_shell,
-            },
+            api.now(),
+            api,
+            &self.catalogue,
+            &self.host_ip(),
         )
     }
 

@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use super::images::{normalized_reference, Catalogue, Exec, Process, Repeat};
+use super::probes::{self, Probes};
 use crate::api::core_v1::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
     ContainerStateWaiting, ContainerStatus, Pod, PodCondition, PodIP, PodStatus,
@@ -34,6 +35,8 @@ pub const BACKOFF_MAX_MS: Millis = 300_000;
 pub const PULL_BYTES_PER_SEC: i64 = 25_000_000;
 /// Time to reach a registry and resolve a reference.
 pub const PULL_LATENCY_MS: Millis = 500;
+/// How long a process over its memory limit runs before the OOM killer ends it.
+pub const OOM_AFTER_MS: Millis = 500;
 /// How long after SIGTERM a process that handles it takes to exit.
 pub const SIGTERM_EXIT_MS: Millis = 100;
 
@@ -129,6 +132,15 @@ struct Ctr {
     previous_log: Option<RunLog>,
     /// The environment of the current run.
     pub vars: Vec<(String, String)>,
+    /// The current run's probes.
+    probes: Probes,
+    /// What the current run's process does that probes and exec see: its ports, its
+    /// HTTP answers, the files it writes (absolute times).
+    ports: Vec<i32>,
+    http: Option<fn(&str) -> u16>,
+    files: Vec<(Millis, String, Option<String>)>,
+    /// The current run ends by the OOM killer.
+    oom_kill: bool,
 }
 
 /// What one run of a container wrote: lines at absolute times, and a loop's lines.
@@ -184,6 +196,11 @@ impl Ctr {
             log: RunLog::default(),
             previous_log: None,
             vars: Vec::new(),
+            probes: Probes::default(),
+            ports: Vec::new(),
+            http: None,
+            files: Vec::new(),
+            oom_kill: false,
         }
     }
 
@@ -527,14 +544,76 @@ impl PodWorker {
                         return Some(retry);
                     }
                 }
-                Step::Running { since, exit, .. } => {
+                Step::Running {
+                    since,
+                    mut exit,
+                    ignores_sigterm,
+                } => {
+                    // Probes due before the process ends by itself.
+                    while !killing {
+                        let horizon = exit.map_or(now, |(at, _)| at.min(now));
+                        let Some((kind, at)) = c.probes.next(&c.spec) else {
+                            break;
+                        };
+                        if at > horizon {
+                            break;
+                        }
+                        let result = probe_result(c, kind, at, env, &pod_env, &pod_ip);
+                        if let Err(msg) = &result {
+                            env.events.push((
+                                EventType::Warning,
+                                "Unhealthy",
+                                format!("{} probe failed: {msg}", kind.name()),
+                            ));
+                        }
+                        if c.probes.record(&c.spec, kind, at, result.is_ok()) {
+                            env.events.push((
+                                EventType::Normal,
+                                "Killing",
+                                format!(
+                                    "Container {} failed {} probe, will be restarted",
+                                    c.spec.name,
+                                    kind.name().to_lowercase()
+                                ),
+                            ));
+                            let grace = kind
+                                .probe(&c.spec)
+                                .and_then(|p| p.termination_grace_period_seconds)
+                                .or(pod_env.spec.termination_grace_period_seconds)
+                                .unwrap_or(30);
+                            let end = if ignores_sigterm {
+                                (at + grace * 1000, 137)
+                            } else {
+                                (at + SIGTERM_EXIT_MS, 0)
+                            };
+                            exit = Some(exit.map_or(end, |e| if e.0 <= end.0 { e } else { end }));
+                            c.probes = Probes::default();
+                            c.step = Step::Running {
+                                since,
+                                exit,
+                                ignores_sigterm,
+                            };
+                            break;
+                        }
+                    }
+                    let next_probe = if killing {
+                        None
+                    } else {
+                        c.probes.next(&c.spec).map(|(_, t)| t)
+                    };
                     let Some((at, code)) = exit else {
-                        return None;
+                        return next_probe;
                     };
                     if now < at {
-                        return Some(at);
+                        return min_opt(Some(at), next_probe);
                     }
-                    let reason = if code == 0 { "Completed" } else { "Error" };
+                    let reason = if c.oom_kill {
+                        "OOMKilled"
+                    } else if code == 0 {
+                        "Completed"
+                    } else {
+                        "Error"
+                    };
                     c.log.end = Some(at);
                     c.last = Some(Terminated {
                         exit_code: code,
@@ -634,7 +713,7 @@ impl PodWorker {
         let unready: Vec<&str> = self
             .main
             .iter()
-            .filter(|c| !c.running())
+            .filter(|c| !(c.running() && c.probes.ready && c.probes.started))
             .map(|c| c.spec.name.as_str())
             .chain(
                 self.init
@@ -773,13 +852,14 @@ impl PodWorker {
             _ => ContainerState::default(),
         };
         let running = c.running();
+        let ready = running && c.probes.ready && c.probes.started;
         // The runtime reports the resolved image once a container was created.
         let started_image = !c.pulled_ref.is_empty() && !c.container_id.is_empty();
         ContainerStatus {
             name: c.spec.name.clone(),
             state,
             last_state,
-            ready: running,
+            ready,
             restart_count: c.restarts,
             image: if started_image {
                 c.pulled_ref.clone()
@@ -800,7 +880,7 @@ impl PodWorker {
             } else {
                 format!("containerd://{}", c.container_id)
             },
-            started: Some(running),
+            started: Some(running && c.probes.started),
             ..Default::default()
         }
     }
@@ -857,13 +937,24 @@ impl PodWorker {
         ))
     }
 
-    /// A running container's spec and environment (what `kubectl exec` runs in).
-    pub fn running_container(&self, name: &str) -> Option<(&Container, &[(String, String)])> {
-        self.init
+    /// Runs a command in a running container (`kubectl exec`); `Err` says why not.
+    pub fn exec(
+        &self,
+        container: &str,
+        argv: &[String],
+        now: Millis,
+        api: &crate::apiserver::ApiServer,
+        catalogue: &Catalogue,
+        host_ip: &str,
+    ) -> Result<super::exec::ExecOutput, String> {
+        let c = self
+            .init
             .iter()
             .chain(self.main.iter())
-            .find(|c| c.spec.name == name && c.running())
-            .map(|c| (&c.spec, c.vars.as_slice()))
+            .find(|c| c.spec.name == container && c.running())
+            .ok_or_else(|| format!("container not found ({container:?})"))?;
+        let pod_ip = self.ip.clone().unwrap_or_default();
+        run_in(c, argv, now, api, catalogue, host_ip, &self.pod, &pod_ip)
     }
 
     /// Upstream `getPhase`.
@@ -1018,6 +1109,21 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
         None => Process::default(),
     };
     c.vars = vars;
+    c.ports = process.ports.clone();
+    c.http = process.http;
+    c.files = process
+        .files
+        .iter()
+        .map(|(d, p, content)| (at + d, p.clone(), content.clone()))
+        .collect();
+    c.probes = Probes::start(&c.spec, at);
+    let limit = c
+        .spec
+        .resources
+        .limits
+        .get("memory")
+        .map(|q| q.milli_value() / 1000);
+    c.oom_kill = limit.is_some_and(|l| process.memory_bytes > l);
     if c.restarts > 0 || c.last.is_some() {
         c.previous_log = Some(std::mem::take(&mut c.log));
     }
@@ -1033,9 +1139,126 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
         }),
         end: None,
     };
+    // The OOM killer ends a process that holds more than its limit, as it allocates.
+    let exit = if c.oom_kill {
+        Some((at + OOM_AFTER_MS, 137))
+    } else {
+        process.exit.map(|(d, code)| (at.saturating_add(d), code))
+    };
     c.step = Step::Running {
         since: at,
-        exit: process.exit.map(|(d, code)| (at.saturating_add(d), code)),
+        exit,
         ignores_sigterm: process.ignores_sigterm,
     };
+}
+
+/// Runs a command in a container at `at`: over its environment, its volumes' files
+/// and the files its process has written by then.
+#[allow(clippy::too_many_arguments)]
+fn run_in(
+    c: &Ctr,
+    argv: &[String],
+    at: Millis,
+    api: &crate::apiserver::ApiServer,
+    catalogue: &Catalogue,
+    host_ip: &str,
+    pod: &Pod,
+    pod_ip: &str,
+) -> Result<super::exec::ExecOutput, String> {
+    let (mut files, dirs) = super::env::container_files(api, pod, &c.spec, host_ip, pod_ip);
+    for (t, path, content) in &c.files {
+        if *t > at {
+            break;
+        }
+        match content {
+            Some(text) => {
+                files.insert(path.clone(), text.clone());
+            }
+            None => {
+                files.remove(path);
+            }
+        }
+    }
+    let has_shell = catalogue.lookup(&c.spec.image).is_some_and(|i| i.shell);
+    let sb = super::exec::Sandbox {
+        vars: &c.vars,
+        files: &files,
+        dirs: &dirs,
+        hostname: &pod.metadata.name,
+        has_shell,
+    };
+    super::exec::run(argv, &sb)
+}
+
+/// The result of one probe of a running container at `at`: `Err` holds the failure
+/// message of upstream's prober.
+fn probe_result(
+    c: &Ctr,
+    kind: probes::Kind,
+    at: Millis,
+    env: &Env,
+    pod: &Pod,
+    pod_ip: &str,
+) -> Result<(), String> {
+    let Some(p) = kind.probe(&c.spec) else {
+        return Ok(());
+    };
+    let refused = |port: i32| format!("dial tcp {pod_ip}:{port}: connect: connection refused");
+    if let Some(h) = &p.http_get {
+        let port = probes::resolve_port(&c.spec, &h.port).unwrap_or(0);
+        let path = if h.path.is_empty() {
+            "/"
+        } else {
+            h.path.as_str()
+        };
+        let scheme = if h.scheme.is_empty() {
+            "http".to_string()
+        } else {
+            h.scheme.to_lowercase()
+        };
+        let url = format!("{scheme}://{pod_ip}:{port}{path}");
+        if !c.ports.contains(&port) {
+            return Err(format!("Get \"{url}\": {}", refused(port)));
+        }
+        return match c.http.map(|f| f(path)) {
+            Some(code) if (200..400).contains(&code) => Ok(()),
+            Some(code) => Err(format!("HTTP probe failed with statuscode: {code}")),
+            None => Err(format!("Get \"{url}\": EOF")),
+        };
+    }
+    if let Some(t) = &p.tcp_socket {
+        let port = probes::resolve_port(&c.spec, &t.port).unwrap_or(0);
+        return if c.ports.contains(&port) {
+            Ok(())
+        } else {
+            Err(refused(port))
+        };
+    }
+    if let Some(g) = &p.grpc {
+        return if c.ports.contains(&g.port) {
+            Ok(())
+        } else {
+            Err(format!(
+                "timeout: failed to connect service \"{pod_ip}:{}\" within 1s: context deadline exceeded",
+                g.port
+            ))
+        };
+    }
+    if let Some(x) = &p.exec {
+        return match run_in(
+            c,
+            &x.command,
+            at,
+            env.api,
+            env.catalogue,
+            env.host_ip,
+            pod,
+            pod_ip,
+        ) {
+            Ok(o) if o.code == 0 => Ok(()),
+            Ok(o) => Err(format!("{}{}", o.stdout, o.stderr).trim_end().to_string()),
+            Err(e) => Err(e),
+        };
+    }
+    Ok(())
 }
