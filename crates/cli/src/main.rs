@@ -15,7 +15,7 @@ const USAGE: &str = "Usage:
                                                   run a session script and print its transcript
   kubeplay shell [--workers N] [--seed S] [--zones a,b,c]
                                                   an interactive session
-  kubeplay bench [apiserver|scheduler] [--nodes N] [--pods N]
+  kubeplay bench [apiserver|scheduler|kubelet] [--nodes N] [--pods N]
                                                   API server creates/s, or kube-scheduler pods/s
 ";
 
@@ -128,6 +128,7 @@ fn main() -> ExitCode {
         "bench" => match opts.positionals.first().map(String::as_str) {
             None | Some("apiserver") => bench::run(opts.nodes, opts.pods),
             Some("scheduler") => bench::run_scheduler(opts.nodes, opts.pods),
+            Some("kubelet") => bench::run_kubelet(opts.nodes, opts.pods),
             Some(other) => {
                 eprint!("kubeplay bench: unknown benchmark {other:?}\n{USAGE}");
                 ExitCode::from(2)

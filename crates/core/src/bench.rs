@@ -1,7 +1,8 @@
 //! Benchmark workloads shared by `kubeplay bench` and the wasm benchmark: a cluster of N
 //! nodes over three zones and M pods with mixed requests, node selectors, node affinity,
-//! topology spread and pod anti-affinity. Building them reads no clock; the callers time
-//! the phases (the core never reads wall-clock time).
+//! topology spread and pod anti-affinity; and a cluster of N kubelets running M pods.
+//! Building them reads no clock; the callers time the phases (the core never reads
+//! wall-clock time).
 
 use serde_json::json;
 
@@ -106,4 +107,36 @@ pub fn placement_digest(c: &Cluster) -> u64 {
         }
     }
     h
+}
+
+/// Pod `i` of the kubelet benchmark, bound to `node` (the scheduler is not what is
+/// measured): nginx, or one in ten busybox looping on its log, one in five with an HTTP
+/// readiness probe every 10 s.
+pub fn running_pod(i: usize, node: &str) -> Option<Object> {
+    let mut c = json!({"name": "app", "image": "nginx:1.27",
+                       "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}});
+    if i % 10 == 9 {
+        c["image"] = json!("busybox:1.36");
+        c["command"] = json!(["sh", "-c", "while true; do echo tick; sleep 10; done"]);
+    } else if i % 5 == 0 {
+        c["readinessProbe"] = json!({"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10});
+    }
+    let pod = json!({"metadata": {"name": format!("pod-{i}"), "namespace": "default",
+                                  "labels": {"app": format!("app-{}", i % 100)}},
+                     "spec": {"nodeName": node, "containers": [c]}});
+    decode_value(Kind::Pod, &pod).ok()
+}
+
+/// Pods whose phase is Running.
+pub fn running_pods(c: &Cluster) -> usize {
+    let all = crate::api::labels::Selector::everything();
+    let none = crate::api::fields::FieldSelector::default();
+    c.api
+        .list(Kind::Pod, Some("default"), &all, &none)
+        .iter()
+        .filter(|o| match &***o {
+            Object::Pod(p) => p.status.as_ref().is_some_and(|s| s.phase == "Running"),
+            _ => false,
+        })
+        .count()
 }

@@ -95,6 +95,8 @@ struct Watcher {
     queue: VecDeque<WatchEvent>,
     /// For pod watches on `spec.nodeName=X`: the node (indexed trigger, as the watch cache).
     node: Option<String>,
+    /// The component that opened it (see [`Store::set_watch_owner`]).
+    owner: Option<usize>,
 }
 
 /// The error for a watch or list from a compacted revision (HTTP 410 Gone).
@@ -223,6 +225,10 @@ pub struct Store {
     history_limit: usize,
     watchers: HashMap<WatchId, Watcher>,
     next_watch: WatchId,
+    /// Who opens watches now (the component the cluster is running), if anyone.
+    watch_owner: Option<usize>,
+    /// Owners of watches that received events since the cluster last looked.
+    dirty: BTreeSet<usize>,
 }
 
 impl Default for Store {
@@ -243,7 +249,24 @@ impl Store {
             history_limit,
             watchers: HashMap::new(),
             next_watch: 1,
+            watch_owner: None,
+            dirty: BTreeSet::new(),
         }
+    }
+
+    /// Sets the owner of the watches opened from now on (the cluster sets it to the
+    /// component it starts or runs, and back to None), so it can find the components
+    /// with events without asking each one.
+    pub fn set_watch_owner(&mut self, owner: Option<usize>) {
+        self.watch_owner = owner;
+    }
+
+    /// The first owner at or after `from` whose watches got events since it was last
+    /// taken, taking it.
+    pub fn take_dirty_from(&mut self, from: usize) -> Option<usize> {
+        let i = self.dirty.range(from..).next().copied()?;
+        self.dirty.remove(&i);
+        Some(i)
     }
 
     /// The current global revision.
@@ -479,6 +502,9 @@ impl Store {
             if let Some(w) = self.watchers.get_mut(&id) {
                 if let Some(ev) = Self::event_for(&w.filter, c) {
                     w.queue.push_back(ev);
+                    if let Some(o) = w.owner {
+                        self.dirty.insert(o);
+                    }
                 }
             }
         }
@@ -527,8 +553,12 @@ impl Store {
                 filter,
                 queue,
                 node,
+                owner: self.watch_owner,
             },
         );
+        if let Some(o) = self.watch_owner {
+            self.dirty.insert(o);
+        }
         Ok(id)
     }
 

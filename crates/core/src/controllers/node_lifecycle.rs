@@ -10,7 +10,7 @@
 //! of its nodes not Ready evicts at 0.01 node/s when it has more than 50 nodes and not at
 //! all otherwise; when every zone is fully disrupted, no node gets NoExecute taints.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
     TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NOT_READY, TAINT_PID_PRESSURE,
@@ -77,6 +77,8 @@ pub struct NodeLifecycleController {
     /// Per zone, when the next NoExecute tainting may happen.
     zone_next: BTreeMap<String, Millis>,
     recorder: Recorder,
+    /// The next monitor pass over all nodes.
+    next_monitor: Millis,
 }
 
 impl Default for NodeLifecycleController {
@@ -87,6 +89,7 @@ impl Default for NodeLifecycleController {
             health: BTreeMap::new(),
             zone_next: BTreeMap::new(),
             recorder: Recorder::legacy("node-controller", ""),
+            next_monitor: 0,
         }
     }
 }
@@ -280,7 +283,10 @@ impl NodeLifecycleController {
     }
 
     /// Brings every node's controller-managed taints in line with its state.
-    fn reconcile_taints(&mut self, ctx: &mut ComponentCtx) {
+    /// Reconciles the managed taints of every node (`only` None: the monitor pass,
+    /// NoExecute included, rate-limited per zone) or of the nodes that changed (the
+    /// NoSchedule pass upstream runs on node updates; NoExecute waits for the monitor).
+    fn reconcile_taints(&mut self, ctx: &mut ComponentCtx, only: Option<&BTreeSet<String>>) {
         const MANAGED: [&str; 6] = [
             TAINT_NOT_READY,
             TAINT_UNREACHABLE,
@@ -290,12 +296,18 @@ impl NodeLifecycleController {
             TAINT_PID_PRESSURE,
         ];
         let now = ctx.now;
-        let nodes = ctx.api.list(
-            Kind::Node,
-            None,
-            &Selector::everything(),
-            &FieldSelector::everything(),
-        );
+        let nodes: Vec<_> = match only {
+            None => ctx.api.list(
+                Kind::Node,
+                None,
+                &Selector::everything(),
+                &FieldSelector::everything(),
+            ),
+            Some(names) => names
+                .iter()
+                .filter_map(|n| ctx.api.get(Kind::Node, "", n).ok())
+                .collect(),
+        };
         // Zone health decides how fast NoExecute taints may be added (upstream
         // handleDisruption): normal zones at the primary rate, partially disrupted ones at
         // the secondary rate (or not at all when small), and when every zone is fully
@@ -322,7 +334,7 @@ impl NodeLifecycleController {
         for o in nodes {
             let Object::Node(n) = &*o else { continue };
             let mut wanted = Self::wanted_taints(n);
-            if all_fully_disrupted {
+            if all_fully_disrupted || only.is_some() {
                 wanted.retain(|(_, effect)| *effect != "NoExecute");
             }
             let zone_interval = match states.get(&zone_of(n)) {
@@ -341,6 +353,8 @@ impl NodeLifecycleController {
                 .filter(|t| {
                     !MANAGED.contains(&t.key.as_str())
                         || wanted.contains(&(t.key.as_str(), t.effect.as_str()))
+                        // The NoSchedule pass leaves NoExecute taints to the monitor.
+                        || (only.is_some() && t.effect == "NoExecute")
                 })
                 .cloned()
                 .collect();
@@ -398,7 +412,8 @@ impl Component for NodeLifecycleController {
             )
             .ok();
         self.observe(ctx.api, ctx.now);
-        ctx.wake_after(NODE_MONITOR_PERIOD);
+        self.next_monitor = ctx.now + NODE_MONITOR_PERIOD;
+        ctx.wake_at(self.next_monitor);
     }
 
     fn has_work(&self, api: &ApiServer) -> bool {
@@ -408,20 +423,32 @@ impl Component for NodeLifecycleController {
     fn run(&mut self, ctx: &mut ComponentCtx) {
         // Node changes (cordon, conditions) are handled at once; heartbeats are read at
         // the monitor period, as upstream.
-        if let Some(w) = self.nodes {
-            ctx.api.poll(w);
+        let changed: BTreeSet<String> = self
+            .nodes
+            .map(|w| ctx.api.poll(w))
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.object.meta().name.clone())
+            .collect();
+        if ctx.now >= self.next_monitor {
+            // The monitor pass: heartbeats of every node, Unknown after the grace
+            // period, all managed taints.
+            if let Some(w) = self.leases {
+                ctx.api.poll(w);
+            }
+            self.observe(ctx.api, ctx.now);
+            self.mark_unknown(ctx);
+            self.reconcile_taints(ctx, None);
+            self.next_monitor =
+                ctx.now - ctx.now.rem_euclid(NODE_MONITOR_PERIOD) + NODE_MONITOR_PERIOD;
+        } else if !changed.is_empty() {
+            self.reconcile_taints(ctx, Some(&changed));
         }
-        if let Some(w) = self.leases {
-            ctx.api.poll(w);
-        }
-        self.observe(ctx.api, ctx.now);
-        self.mark_unknown(ctx);
-        self.reconcile_taints(ctx);
         if let Some(w) = self.nodes {
             // Our own taint writes need no second look.
             ctx.api.poll(w);
         }
-        ctx.wake_at(ctx.now - ctx.now.rem_euclid(NODE_MONITOR_PERIOD) + NODE_MONITOR_PERIOD);
+        ctx.wake_at(self.next_monitor);
     }
 
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {

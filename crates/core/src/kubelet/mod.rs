@@ -361,11 +361,20 @@ impl Kubelet {
             if wk.pod.metadata.deletion_timestamp.is_some() {
                 wk.begin_kill(now, &mut env);
             }
+            let before = wk.synced.then(|| wk.signature(now));
             if wk.ip.is_none() && now >= wk.pod_sandbox_ready_at() && !wk.stopped {
                 wk.ip = self.addresses.allocate();
             }
             let next = wk.sync(now, &mut env);
             let events = env.events;
+            wk.synced = true;
+            // Nothing the status shows changed: no status to build or write.
+            if before == Some(wk.signature(now)) && events.is_empty() && !wk.stopped {
+                if let Some(t) = next {
+                    self.due.insert(key, t.max(now));
+                }
+                continue;
+            }
             let (ns, name) = (
                 wk.pod.metadata.namespace.clone(),
                 wk.pod.metadata.name.clone(),

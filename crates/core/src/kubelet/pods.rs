@@ -243,6 +243,8 @@ pub struct PodWorker {
     pub stopped: bool,
     /// An init container failed under `restartPolicy: Never`.
     init_failed: bool,
+    /// Synced (and its status written) at least once.
+    pub synced: bool,
 }
 
 /// A stable fake digest for an image reference (the same image has the same ID on
@@ -287,6 +289,7 @@ impl PodWorker {
             kill_at: None,
             stopped: false,
             init_failed: false,
+            synced: false,
         }
     }
 
@@ -955,6 +958,23 @@ impl PodWorker {
             .ok_or_else(|| format!("container not found ({container:?})"))?;
         let pod_ip = self.ip.clone().unwrap_or_default();
         run_in(c, argv, now, api, catalogue, host_ip, &self.pod, &pod_ip)
+    }
+
+    /// A digest of everything the status shows: when it did not change across a sync,
+    /// the status need not be built and compared again.
+    pub fn signature(&self, now: Millis) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = crate::scheduler::FxHasher::default();
+        (self.ip.is_some(), self.kill_at.is_some(), self.stopped, self.init_failed).hash(&mut h);
+        for c in self.init.iter().chain(self.main.iter()) {
+            std::mem::discriminant(&c.step).hash(&mut h);
+            if let Step::PullFailed { at, .. } = c.step {
+                (c.pull_backoff_shown || now >= at + 1_000).hash(&mut h);
+            }
+            (c.restarts, c.last.as_ref().map(|t| t.finished), c.probes.ready, c.probes.started)
+                .hash(&mut h);
+        }
+        h.finish()
     }
 
     /// Upstream `getPhase`.

@@ -160,7 +160,8 @@ fn add(cluster: &mut Cluster, argv: &[String]) -> String {
         taints,
         zone: a.get("zone").map(str::to_string),
     };
-    cluster.add_component(Box::new(Kubelet::new(shape)));
+    let images = cluster.config.images.clone();
+    cluster.add_component(Box::new(Kubelet::with_catalogue(shape, images)));
     cluster.settle();
     match cluster.api.get(Kind::Node, "", &name) {
         Ok(_) => format!("node/{name} added\n"),

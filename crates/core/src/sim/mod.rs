@@ -95,6 +95,8 @@ pub struct ClusterConfig {
     pub worker_memory_bytes: i64,
     /// Zones (`topology.kubernetes.io/zone`) the nodes are spread over; none by default.
     pub zones: Vec<String>,
+    /// The images the kubelets' runtime knows (the built-in catalogue by default).
+    pub images: std::sync::Arc<crate::kubelet::images::Catalogue>,
 }
 
 impl Default for ClusterConfig {
@@ -105,6 +107,7 @@ impl Default for ClusterConfig {
             worker_cpu_millis: 4000,
             worker_memory_bytes: 8 * 1024 * 1024 * 1024,
             zones: Vec::new(),
+            images: crate::kubelet::builtin_catalogue(),
         }
     }
 }
@@ -148,7 +151,10 @@ impl Cluster {
         c.api.set_now(c.now);
         crate::apiserver::bootstrap::bootstrap(&mut c);
         for shape in crate::apiserver::bootstrap::node_shapes(&c.config) {
-            c.add_component(Box::new(crate::kubelet::Kubelet::new(shape)));
+            let images = c.config.images.clone();
+            c.add_component(Box::new(crate::kubelet::Kubelet::with_catalogue(
+                shape, images,
+            )));
         }
         c.add_component(Box::new(
             crate::controllers::node_lifecycle::NodeLifecycleController::new(),
@@ -171,9 +177,11 @@ impl Cluster {
         });
         let i = self.components.len() - 1;
         let slot = &mut self.components[i];
+        self.api.store.set_watch_owner(Some(i));
         let mut ctx = ComponentCtx::new(&mut self.api, self.now, &mut slot.rng);
         slot.component.start(&mut ctx);
         let wake = ctx.requested_wake();
+        self.api.store.set_watch_owner(None);
         self.schedule_wake(i, wake);
         i
     }
@@ -260,19 +268,29 @@ impl Cluster {
 
     fn run_component(&mut self, i: usize) {
         let slot = &mut self.components[i];
+        self.api.store.set_watch_owner(Some(i));
         let mut ctx = ComponentCtx::new(&mut self.api, self.now, &mut slot.rng);
         slot.component.run(&mut ctx);
         let wake = ctx.requested_wake();
+        self.api.store.set_watch_owner(None);
         self.schedule_wake(i, wake);
     }
 
     /// Lets every component react to what happened at this instant: runs the components
-    /// whose watches hold events, in order, until none has any.
+    /// whose watches hold events, in order, until none has any. Rounds go through the
+    /// components in order as if each were asked; the store says which ones got events,
+    /// so the others cost nothing.
     pub fn settle(&mut self) {
         for _ in 0..MAX_SETTLE_ROUNDS {
             let mut ran = false;
-            for i in 0..self.components.len() {
-                if self.components[i].component.has_work(&self.api) {
+            let mut from = 0;
+            while let Some(i) = self.api.store.take_dirty_from(from) {
+                from = i + 1;
+                if self
+                    .components
+                    .get(i)
+                    .is_some_and(|s| s.component.has_work(&self.api))
+                {
                     self.run_component(i);
                     ran = true;
                 }
