@@ -54,6 +54,9 @@ kubectl get pod greet
 kubectl logs greet
 ",
     );
-    assert!(out.contains("greet   0/1     Error    0          5s"), "{out}");
+    assert!(
+        out.contains("greet   0/1     Error    0          5s"),
+        "{out}"
+    );
     assert!(out.contains("\nhello, kubeplay!\n"), "{out}");
 }

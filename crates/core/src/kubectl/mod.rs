@@ -16,6 +16,7 @@ pub mod label;
 pub mod logs;
 pub mod printers;
 pub mod resources;
+pub mod run;
 pub mod table;
 pub mod taint;
 pub mod yaml;
@@ -127,6 +128,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "delete" => delete::run(ctx, rest),
         "logs" => logs::run(ctx, rest),
         "exec" => exec::run(ctx, rest),
+        "run" => run::run(ctx, rest),
         "api-resources" => info::api_resources(ctx, rest),
         "version" => info::version(ctx, rest),
         "cluster-info" => info::cluster_info(ctx, rest),

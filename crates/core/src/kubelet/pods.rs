@@ -965,13 +965,24 @@ impl PodWorker {
     pub fn signature(&self, now: Millis) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = crate::scheduler::FxHasher::default();
-        (self.ip.is_some(), self.kill_at.is_some(), self.stopped, self.init_failed).hash(&mut h);
+        (
+            self.ip.is_some(),
+            self.kill_at.is_some(),
+            self.stopped,
+            self.init_failed,
+        )
+            .hash(&mut h);
         for c in self.init.iter().chain(self.main.iter()) {
             std::mem::discriminant(&c.step).hash(&mut h);
             if let Step::PullFailed { at, .. } = c.step {
                 (c.pull_backoff_shown || now >= at + 1_000).hash(&mut h);
             }
-            (c.restarts, c.last.as_ref().map(|t| t.finished), c.probes.ready, c.probes.started)
+            (
+                c.restarts,
+                c.last.as_ref().map(|t| t.finished),
+                c.probes.ready,
+                c.probes.started,
+            )
                 .hash(&mut h);
         }
         h.finish()
