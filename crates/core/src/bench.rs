@@ -118,7 +118,7 @@ pub fn running_pod(i: usize, node: &str) -> Option<Object> {
     if i % 10 == 9 {
         c["image"] = json!("busybox:1.36");
         c["command"] = json!(["sh", "-c", "while true; do echo tick; sleep 10; done"]);
-    } else if i % 5 == 0 {
+    } else if i.is_multiple_of(5) {
         c["readinessProbe"] = json!({"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10});
     }
     let pod = json!({"metadata": {"name": format!("pod-{i}"), "namespace": "default",

@@ -415,7 +415,7 @@ impl PodWorker {
         let is_init = i < self.init.len();
         let pod_env = self.pod.clone();
         let pod_ip = self.ip.clone().unwrap_or_default();
-        let Some(c) = self.ctr(i) else { return None };
+        let c = self.ctr(i)?;
         // Bounded: each pass either returns or moves to a later step.
         for _ in 0..8 {
             match c.step.clone() {
@@ -553,11 +553,8 @@ impl PodWorker {
                     ignores_sigterm,
                 } => {
                     // Probes due before the process ends by itself.
-                    while !killing {
+                    while let (false, Some((kind, at))) = (killing, c.probes.next(&c.spec)) {
                         let horizon = exit.map_or(now, |(at, _)| at.min(now));
-                        let Some((kind, at)) = c.probes.next(&c.spec) else {
-                            break;
-                        };
                         if at > horizon {
                             break;
                         }

@@ -130,7 +130,7 @@ impl PreFilterPlugin for NodeResourcesFit {
 fn fits_plain(pod: &PodInfo, node: &NodeInfo) -> bool {
     let (r, a, u) = (&pod.requests, &node.allocatable, &node.requested);
     let ok = |req: i64, used: i64, cap: i64| req <= 0 || req <= cap - used;
-    node.pods.len() as i64 + 1 <= a.allowed_pod_number
+    (node.pods.len() as i64) < a.allowed_pod_number
         && ok(r.milli_cpu, u.milli_cpu, a.milli_cpu)
         && ok(r.memory, u.memory, a.memory)
         && ok(
