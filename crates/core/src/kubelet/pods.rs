@@ -37,6 +37,8 @@ pub const PULL_BYTES_PER_SEC: i64 = 25_000_000;
 pub const PULL_LATENCY_MS: Millis = 500;
 /// How long a process over its memory limit runs before the OOM killer ends it.
 pub const OOM_AFTER_MS: Millis = 500;
+/// What SIGTERM gets at least after a preStop hook (`minimumGracePeriodInSeconds`).
+pub const MIN_GRACE_AFTER_HOOK_MS: Millis = 2_000;
 /// How long after SIGTERM a process that handles it takes to exit.
 pub const SIGTERM_EXIT_MS: Millis = 100;
 
@@ -330,13 +332,29 @@ impl PodWorker {
                         "Killing",
                         format!("Stopping container {}", c.spec.name),
                     ));
-                    let handled = now + SIGTERM_EXIT_MS;
+                    // The preStop hook runs first, inside the grace period; SIGTERM
+                    // then gets what is left, at least 2 s (upstream's
+                    // minimumGracePeriodInSeconds).
+                    let grace_ms = grace * 1000;
+                    let hook = c
+                        .spec
+                        .lifecycle
+                        .as_ref()
+                        .and_then(|l| l.pre_stop.as_ref())
+                        .map(|h| hook_ms(h).min(grace_ms));
+                    let term_at = now + hook.unwrap_or(0);
+                    let kill_at = match hook {
+                        Some(h) => term_at + (grace_ms - h).max(MIN_GRACE_AFTER_HOOK_MS),
+                        None => now + grace_ms,
+                    };
+                    let handled = term_at + SIGTERM_EXIT_MS;
                     *exit = match (*ignores_sigterm, *exit) {
                         (false, Some((at, code))) if at <= handled => Some((at, code)),
                         (false, _) => Some((handled, 0)),
-                        (true, Some((at, code))) if at <= now + grace * 1000 => Some((at, code)),
-                        (true, _) => Some((now + grace * 1000, 137)),
+                        (true, Some((at, code))) if at <= kill_at => Some((at, code)),
+                        (true, _) => Some((kill_at, 137)),
                     };
+                    self.kill_at = self.kill_at.map(|k| k.max(kill_at));
                 }
                 Step::CrashBackOff { .. }
                 | Step::Waiting
@@ -1039,6 +1057,30 @@ impl PodWorker {
             return "Running";
         }
         "Pending"
+    }
+}
+
+/// How long a preStop hook runs: a `sleep` action's seconds, an exec command's own
+/// time (`sh -c "sleep 5"` takes 5 s); HTTP and TCP hooks return at once.
+fn hook_ms(h: &crate::api::core_v1::LifecycleHandler) -> Millis {
+    if let Some(sl) = &h.sleep {
+        return sl.seconds.max(0) * 1000;
+    }
+    let Some(x) = &h.exec else { return 0 };
+    let script = match x.command.as_slice() {
+        [sh, flag, body, ..] if sh.ends_with("sh") && flag == "-c" => body.clone(),
+        words => words.join(" "),
+    };
+    let env = std::collections::BTreeMap::new();
+    let e = Exec {
+        argv: &[],
+        env: &env,
+        hostname: "",
+        started_at: 0,
+    };
+    match super::images::run_script(&script, &e).exit {
+        Some((ms, _)) => ms,
+        None => Millis::MAX / 4,
     }
 }
 
