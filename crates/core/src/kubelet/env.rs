@@ -222,35 +222,36 @@ pub fn container_env(
         let value = match e.value_from.as_deref() {
             None => expand(&e.value, &vars),
             Some(src) => {
-                if let Some(r) = &src.config_map_key_ref {
-                    match configmap(api, ns, &r.name) {
-                        Some(d) => match d.get(&r.key) {
-                            Some(v) => v.clone(),
-                            None if r.optional == Some(true) => continue,
-                            None => {
-                                return Err(format!(
-                                    "couldn't find key {} in ConfigMap {ns}/{}",
-                                    r.key, r.name
-                                ))
-                            }
-                        },
-                        None if r.optional == Some(true) => continue,
-                        None => return Err(format!("configmap \"{}\" not found", r.name)),
-                    }
-                } else if let Some(r) = &src.secret_key_ref {
-                    match secret(api, ns, &r.name) {
-                        Some(d) => match d.get(&r.key) {
-                            Some(v) => v.clone(),
-                            None if r.optional == Some(true) => continue,
-                            None => {
-                                return Err(format!(
-                                    "couldn't find key {} in Secret {ns}/{}",
-                                    r.key, r.name
-                                ))
-                            }
-                        },
-                        None if r.optional == Some(true) => continue,
-                        None => return Err(format!("secret \"{}\" not found", r.name)),
+                let key_ref = if let Some(r) = &src.config_map_key_ref {
+                    Some((
+                        configmap(api, ns, &r.name),
+                        "ConfigMap",
+                        &r.name,
+                        &r.key,
+                        r.optional,
+                    ))
+                } else {
+                    src.secret_key_ref.as_ref().map(|r| {
+                        (
+                            secret(api, ns, &r.name),
+                            "Secret",
+                            &r.name,
+                            &r.key,
+                            r.optional,
+                        )
+                    })
+                };
+                if let Some((data, what, name, key, optional)) = key_ref {
+                    let optional = optional == Some(true);
+                    match data.map(|d| d.get(key).cloned()) {
+                        Some(Some(v)) => v,
+                        _ if optional => continue,
+                        Some(None) => {
+                            return Err(format!("couldn't find key {key} in {what} {ns}/{name}"))
+                        }
+                        None => {
+                            return Err(format!("{} \"{name}\" not found", what.to_lowercase()))
+                        }
                     }
                 } else if let Some(f) = &src.field_ref {
                     field_value(pod, &f.field_path, host_ip, pod_ip).unwrap_or_default()

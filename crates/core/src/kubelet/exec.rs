@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::images::{expand, split_quoted, statements, Exec};
+use super::images::{run_shell, Exec, Flow};
 
 /// What an exec printed and its exit code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -70,30 +70,16 @@ fn script(text: &str, sb: &Sandbox, out: &mut ExecOutput) -> i32 {
         hostname: sb.hostname,
         started_at: 0,
     };
-    let mut status = 0;
-    let mut skip = false;
-    for (stmt, op) in statements(text) {
-        if !skip {
-            let words: Vec<String> = split_quoted(&stmt).iter().map(|w| expand(w, &e)).collect();
-            let words: Vec<&str> = words.iter().map(String::as_str).collect();
-            match words.as_slice() {
-                [] => {}
-                ["exit"] => return status,
-                ["exit", code, ..] => return code.parse().unwrap_or(2),
-                [w, ..] if known(w) => status = command(&words, sb, out),
-                [w, ..] => {
-                    out.stderr.push_str(&format!("sh: {w}: not found\n"));
-                    status = 127;
-                }
-            }
+    run_shell(text, &e, |words, status| match words {
+        ["exit"] => Flow::Stop(status),
+        ["exit", code, ..] => Flow::Stop(code.parse().unwrap_or(2)),
+        [w, ..] if known(w) => Flow::Next(command(words, sb, out)),
+        [w, ..] => {
+            out.stderr.push_str(&format!("sh: {w}: not found\n"));
+            Flow::Next(127)
         }
-        skip = match op {
-            "&&" => status != 0,
-            "||" => status == 0,
-            _ => false,
-        };
-    }
-    status
+        [] => Flow::Next(status),
+    })
 }
 
 fn command(words: &[&str], sb: &Sandbox, out: &mut ExecOutput) -> i32 {

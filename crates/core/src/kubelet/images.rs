@@ -389,87 +389,29 @@ pub fn run_script(script: &str, e: &Exec) -> Process {
     p
 }
 
-/// Runs statements; returns the last status. Sets `exit` on `exit` or `sleep infinity`
-/// (`exit` stays None for the latter: the process never ends, marked by `elapsed` MAX).
-fn run_statements(
-    script: &str,
-    e: &Exec,
-    elapsed: &mut Millis,
-    logs: &mut Vec<(Millis, String)>,
-    files: &mut Vec<(Millis, String, Option<String>)>,
-    exit: &mut Option<(Millis, i32)>,
-) -> i32 {
+/// What a shell command does to the rest of its script.
+pub(crate) enum Flow {
+    /// Go on; the command's exit status.
+    Next(i32),
+    /// The script ends here with this status (`exit`, or a command that never
+    /// returns).
+    Stop(i32),
+}
+
+/// The shell's control flow over a script: statements in order, `&&` and `||` by the
+/// last status, words split with quotes and `$VAR` expanded from `e`; `run` does each
+/// command (given the status so far). Returns the script's exit status.
+pub(crate) fn run_shell(script: &str, e: &Exec, mut run: impl FnMut(&[&str], i32) -> Flow) -> i32 {
     let mut status = 0;
     let mut skip = false;
     for (stmt, op) in statements(script) {
         if !skip {
             let words: Vec<String> = split_quoted(&stmt).iter().map(|w| expand(w, e)).collect();
             let words: Vec<&str> = words.iter().map(String::as_str).collect();
-            match words.as_slice() {
-                [] => {}
-                ["exit"] => {
-                    *exit = Some((*elapsed, status));
-                    return status;
-                }
-                ["exit", code, ..] => {
-                    let code = code.parse().unwrap_or(2);
-                    *exit = Some((*elapsed, code));
-                    return code;
-                }
-                ["sleep", arg, ..] => match sleep_ms(arg) {
-                    Some(ms) => {
-                        *elapsed += ms;
-                        status = 0;
-                    }
-                    None => {
-                        *elapsed = Millis::MAX / 4;
-                        return 0;
-                    }
-                },
-                ["echo", rest @ ..] => {
-                    let rest = match rest {
-                        ["-n", r @ ..] => r,
-                        r => r,
-                    };
-                    match rest.iter().position(|w| *w == ">" || *w == ">>") {
-                        Some(i) => {
-                            if let Some(path) = rest.get(i + 1) {
-                                let text = rest.get(..i).unwrap_or_default().join(" ");
-                                files.push((*elapsed, path.to_string(), Some(format!("{text}\n"))));
-                            }
-                        }
-                        None => logs.push((*elapsed, rest.join(" "))),
-                    }
-                    status = 0;
-                }
-                ["touch", paths @ ..] => {
-                    for p in paths {
-                        files.push((*elapsed, p.to_string(), Some(String::new())));
-                    }
-                    status = 0;
-                }
-                ["rm", paths @ ..] => {
-                    for p in paths.iter().filter(|p| !p.starts_with('-')) {
-                        files.push((*elapsed, p.to_string(), None));
-                    }
-                    status = 0;
-                }
-                ["hostname", ..] => {
-                    logs.push((*elapsed, e.hostname.to_string()));
-                    status = 0;
-                }
-                ["printenv", var] => match e.env.get(*var) {
-                    Some(v) => {
-                        logs.push((*elapsed, v.clone()));
-                        status = 0;
-                    }
-                    None => status = 1,
-                },
-                ["false", ..] => status = 1,
-                [w, ..] if is_builtin(w) => status = 0,
-                [w, ..] => {
-                    logs.push((*elapsed, format!("sh: {w}: not found")));
-                    status = 127;
+            if !words.is_empty() {
+                match run(&words, status) {
+                    Flow::Next(s) => status = s,
+                    Flow::Stop(s) => return s,
                 }
             }
         }
@@ -480,6 +422,86 @@ fn run_statements(
         };
     }
     status
+}
+
+/// Runs statements for their timing and effects: output lines, file writes, `sleep`,
+/// `exit` (which sets `exit`). `sleep infinity` stops the script with the process
+/// still running (`elapsed` pushed out of reach).
+fn run_statements(
+    script: &str,
+    e: &Exec,
+    elapsed: &mut Millis,
+    logs: &mut Vec<(Millis, String)>,
+    files: &mut Vec<(Millis, String, Option<String>)>,
+    exit: &mut Option<(Millis, i32)>,
+) -> i32 {
+    run_shell(script, e, |words, status| match words {
+        ["exit"] => {
+            *exit = Some((*elapsed, status));
+            Flow::Stop(status)
+        }
+        ["exit", code, ..] => {
+            let code = code.parse().unwrap_or(2);
+            *exit = Some((*elapsed, code));
+            Flow::Stop(code)
+        }
+        ["sleep", arg, ..] => match sleep_ms(arg) {
+            Some(ms) => {
+                *elapsed += ms;
+                Flow::Next(0)
+            }
+            None => {
+                *elapsed = Millis::MAX / 4;
+                Flow::Stop(0)
+            }
+        },
+        ["echo", rest @ ..] => {
+            let rest = match rest {
+                ["-n", r @ ..] => r,
+                r => r,
+            };
+            match rest.iter().position(|w| *w == ">" || *w == ">>") {
+                Some(i) => {
+                    if let Some(path) = rest.get(i + 1) {
+                        let text = rest.get(..i).unwrap_or_default().join(" ");
+                        files.push((*elapsed, path.to_string(), Some(format!("{text}\n"))));
+                    }
+                }
+                None => logs.push((*elapsed, rest.join(" "))),
+            }
+            Flow::Next(0)
+        }
+        ["touch", paths @ ..] => {
+            for p in paths {
+                files.push((*elapsed, p.to_string(), Some(String::new())));
+            }
+            Flow::Next(0)
+        }
+        ["rm", paths @ ..] => {
+            for p in paths.iter().filter(|p| !p.starts_with('-')) {
+                files.push((*elapsed, p.to_string(), None));
+            }
+            Flow::Next(0)
+        }
+        ["hostname", ..] => {
+            logs.push((*elapsed, e.hostname.to_string()));
+            Flow::Next(0)
+        }
+        ["printenv", var] => match e.env.get(*var) {
+            Some(v) => {
+                logs.push((*elapsed, v.clone()));
+                Flow::Next(0)
+            }
+            None => Flow::Next(1),
+        },
+        ["false", ..] => Flow::Next(1),
+        [w, ..] if is_builtin(w) => Flow::Next(0),
+        [w, ..] => {
+            logs.push((*elapsed, format!("sh: {w}: not found")));
+            Flow::Next(127)
+        }
+        [] => Flow::Next(status),
+    })
 }
 
 /// Splits a statement into words, honouring single and double quotes.
