@@ -309,12 +309,48 @@ mod tests {
     }
 }
 
+/// The ConfigMaps (`false`) and Secrets (`true`) a pod's volumes show, by name, as the
+/// kubelet last read them (None: missing).
+pub type VolumeData = BTreeMap<(bool, String), Option<BTreeMap<String, String>>>;
+
+/// Reads the ConfigMaps and Secrets the pod's volumes refer to.
+pub fn read_volume_data(api: &ApiServer, pod: &Pod) -> VolumeData {
+    let ns = pod.metadata.namespace.as_str();
+    let mut out = VolumeData::new();
+    for v in &pod.spec.volumes {
+        let mut refs: Vec<(bool, &str)> = Vec::new();
+        if let Some(c) = &v.config_map {
+            refs.push((false, &c.name));
+        }
+        if let Some(sv) = &v.secret {
+            refs.push((true, &sv.secret_name));
+        }
+        for src in v.projected.iter().flat_map(|p| &p.sources) {
+            if let Some(c) = &src.config_map {
+                refs.push((false, &c.name));
+            }
+            if let Some(sp) = &src.secret {
+                refs.push((true, &sp.name));
+            }
+        }
+        for (is_secret, name) in refs {
+            let data = if is_secret {
+                secret(api, ns, name)
+            } else {
+                configmap(api, ns, name)
+            };
+            out.insert((is_secret, name.to_string()), data);
+        }
+    }
+    out
+}
+
 /// The files a container sees: its volumes' contents at their mount paths (ConfigMap
 /// and Secret keys, downward API fields, emptyDir directories) and the files the
 /// kubelet writes into every container (`/etc/hostname`, `/etc/hosts`,
 /// `/etc/resolv.conf`). Paths map to contents; directories are the prefixes.
 pub fn container_files(
-    api: &ApiServer,
+    data: &VolumeData,
     pod: &Pod,
     container: &Container,
     host_ip: &str,
@@ -333,6 +369,8 @@ pub fn container_files(
         "/etc/resolv.conf".to_string(),
         format!("search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"),
     );
+    let cm = |name: &str| data.get(&(false, name.to_string())).cloned().flatten();
+    let sec = |name: &str| data.get(&(true, name.to_string())).cloned().flatten();
     // Keys of a ConfigMap or Secret (all, or the listed items) as files.
     let keyed = |data: Option<BTreeMap<String, String>>,
                  items: &[crate::api::core_v1::KeyToPath]|
@@ -377,18 +415,18 @@ pub fn container_files(
         };
         let mut entries: Vec<(String, String)> = Vec::new();
         if let Some(c) = &v.config_map {
-            entries = keyed(configmap(api, ns, &c.name), &c.items);
+            entries = keyed(cm(&c.name), &c.items);
         } else if let Some(sv) = &v.secret {
-            entries = keyed(secret(api, ns, &sv.secret_name), &sv.items);
+            entries = keyed(sec(&sv.secret_name), &sv.items);
         } else if let Some(d) = &v.downward_api {
             entries = downward(&d.items);
         } else if let Some(p) = &v.projected {
             for src in &p.sources {
                 if let Some(c) = &src.config_map {
-                    entries.extend(keyed(configmap(api, ns, &c.name), &c.items));
+                    entries.extend(keyed(cm(&c.name), &c.items));
                 }
                 if let Some(sp) = &src.secret {
-                    entries.extend(keyed(secret(api, ns, &sp.name), &sp.items));
+                    entries.extend(keyed(sec(&sp.name), &sp.items));
                 }
                 if let Some(d) = &src.downward_api {
                     entries.extend(downward(&d.items));

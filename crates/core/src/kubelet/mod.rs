@@ -133,14 +133,7 @@ impl Kubelet {
             .workers
             .get(&format!("{namespace}/{pod}"))
             .ok_or_else(|| format!("container not found ({container:?})"))?;
-        w.exec(
-            container,
-            argv,
-            api.now(),
-            api,
-            &self.catalogue,
-            &self.host_ip(),
-        )
+        w.exec(container, argv, api.now(), &self.catalogue, &self.host_ip())
     }
 
     /// The log lines of a container of a pod on this node (`pods/log`), or the

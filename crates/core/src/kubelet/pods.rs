@@ -35,6 +35,9 @@ pub const BACKOFF_MAX_MS: Millis = 300_000;
 pub const PULL_BYTES_PER_SEC: i64 = 25_000_000;
 /// Time to reach a registry and resolve a reference.
 pub const PULL_LATENCY_MS: Millis = 500;
+/// The kubelet's periodic pod sync (`--sync-frequency`), when volumes catch up with
+/// their ConfigMaps and Secrets.
+pub const SYNC_FREQUENCY_MS: Millis = 60_000;
 /// How long a process over its memory limit runs before the OOM killer ends it.
 pub const OOM_AFTER_MS: Millis = 500;
 /// What SIGTERM gets at least after a preStop hook (`minimumGracePeriodInSeconds`).
@@ -247,6 +250,10 @@ pub struct PodWorker {
     init_failed: bool,
     /// Synced (and its status written) at least once.
     pub synced: bool,
+    /// The ConfigMaps and Secrets its volumes show, and when they were read: volumes
+    /// follow changes at the kubelet's periodic sync, not at once.
+    volume_data: super::env::VolumeData,
+    volumes_read_at: Option<Millis>,
 }
 
 /// A stable fake digest for an image reference (the same image has the same ID on
@@ -292,6 +299,8 @@ impl PodWorker {
             stopped: false,
             init_failed: false,
             synced: false,
+            volume_data: Default::default(),
+            volumes_read_at: None,
         }
     }
 
@@ -393,6 +402,23 @@ impl PodWorker {
             return Some(self.sandbox_at);
         }
         let mut next: Option<Millis> = None;
+        // Volumes are (re)written at the kubelet's periodic sync (`--sync-frequency`).
+        let has_sources = self
+            .pod
+            .spec
+            .volumes
+            .iter()
+            .any(|v| v.config_map.is_some() || v.secret.is_some() || v.projected.is_some());
+        if has_sources {
+            if self
+                .volumes_read_at
+                .is_none_or(|t| now >= t + SYNC_FREQUENCY_MS)
+            {
+                self.volume_data = super::env::read_volume_data(env.api, &self.pod);
+                self.volumes_read_at = Some(now);
+            }
+            next = self.volumes_read_at.map(|t| t + SYNC_FREQUENCY_MS);
+        }
         // Init containers in order; sidecars keep running once started.
         for i in 0..self.init.len() {
             let n = self.advance(i, now, env);
@@ -417,15 +443,6 @@ impl PodWorker {
         next
     }
 
-    fn ctr(&mut self, i: usize) -> Option<&mut Ctr> {
-        let n = self.init.len();
-        if i < n {
-            self.init.get_mut(i)
-        } else {
-            self.main.get_mut(i - n)
-        }
-    }
-
     /// Moves container `i` (init containers first) through its steps up to `now`.
     fn advance(&mut self, i: usize, now: Millis, env: &mut Env) -> Option<Millis> {
         let policy = self.restart_policy().to_string();
@@ -433,7 +450,13 @@ impl PodWorker {
         let is_init = i < self.init.len();
         let pod_env = self.pod.clone();
         let pod_ip = self.ip.clone().unwrap_or_default();
-        let c = self.ctr(i)?;
+        let n = self.init.len();
+        let c = if i < n {
+            self.init.get_mut(i)?
+        } else {
+            self.main.get_mut(i - n)?
+        };
+        let volumes = &self.volume_data;
         // Bounded: each pass either returns or moves to a later step.
         for _ in 0..8 {
             match c.step.clone() {
@@ -576,7 +599,7 @@ impl PodWorker {
                         if at > horizon {
                             break;
                         }
-                        let result = probe_result(c, kind, at, env, &pod_env, &pod_ip);
+                        let result = probe_result(c, kind, at, env, volumes, &pod_env, &pod_ip);
                         if let Err(msg) = &result {
                             env.events.push((
                                 EventType::Warning,
@@ -961,7 +984,6 @@ impl PodWorker {
         container: &str,
         argv: &[String],
         now: Millis,
-        api: &crate::apiserver::ApiServer,
         catalogue: &Catalogue,
         host_ip: &str,
     ) -> Result<super::exec::ExecOutput, String> {
@@ -972,7 +994,16 @@ impl PodWorker {
             .find(|c| c.spec.name == container && c.running())
             .ok_or_else(|| format!("container not found ({container:?})"))?;
         let pod_ip = self.ip.clone().unwrap_or_default();
-        run_in(c, argv, now, api, catalogue, host_ip, &self.pod, &pod_ip)
+        run_in(
+            c,
+            argv,
+            now,
+            &self.volume_data,
+            catalogue,
+            host_ip,
+            &self.pod,
+            &pod_ip,
+        )
     }
 
     /// A digest of everything the status shows: when it did not change across a sync,
@@ -1229,13 +1260,13 @@ fn run_in(
     c: &Ctr,
     argv: &[String],
     at: Millis,
-    api: &crate::apiserver::ApiServer,
+    volumes: &super::env::VolumeData,
     catalogue: &Catalogue,
     host_ip: &str,
     pod: &Pod,
     pod_ip: &str,
 ) -> Result<super::exec::ExecOutput, String> {
-    let (mut files, dirs) = super::env::container_files(api, pod, &c.spec, host_ip, pod_ip);
+    let (mut files, dirs) = super::env::container_files(volumes, pod, &c.spec, host_ip, pod_ip);
     for (t, path, content) in &c.files {
         if *t > at {
             break;
@@ -1267,6 +1298,7 @@ fn probe_result(
     kind: probes::Kind,
     at: Millis,
     env: &Env,
+    volumes: &super::env::VolumeData,
     pod: &Pod,
     pod_ip: &str,
 ) -> Result<(), String> {
@@ -1319,7 +1351,7 @@ fn probe_result(
             c,
             &x.command,
             at,
-            env.api,
+            volumes,
             env.catalogue,
             env.host_ip,
             pod,
