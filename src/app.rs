@@ -51,6 +51,8 @@ spec:
 /// One command run in the terminal and what the interpreter printed for it.
 #[derive(PartialEq)]
 struct Entry {
+    /// The prompt the command was typed at (`$ `, or an attached container shell's).
+    prompt: String,
     command: String,
     output: String,
 }
@@ -84,8 +86,13 @@ pub fn App() -> Html {
         let shell = shell.clone();
         let dispatcher = transcript.dispatcher();
         Callback::from(move |command: String| {
+            let prompt = shell.borrow().prompt().to_string();
             let output = shell.borrow_mut().exec(&command, None);
-            dispatcher.dispatch(Entry { command, output });
+            dispatcher.dispatch(Entry {
+                prompt,
+                command,
+                output,
+            });
         })
     };
 
@@ -159,13 +166,13 @@ pub fn App() -> Html {
                 <pre id="terminal" ref={terminal_ref} aria-live="polite">
                     { for transcript.entries.iter().enumerate().map(|(i, e)| html! {
                         <span key={i}>
-                            <span class="echo">{ format!("$ {}\n", e.command) }</span>
+                            <span class="echo">{ format!("{}{}\n", e.prompt, e.command) }</span>
                             { e.output.clone() }
                         </span>
                     }) }
                 </pre>
                 <div class="prompt">
-                    <span aria-hidden="true">{ "$" }</span>
+                    <span aria-hidden="true">{ shell.borrow().prompt().trim_end().to_string() }</span>
                     <input id="command" type="text" onkeydown={on_keydown} autofocus=true
                         autocomplete="off" spellcheck="false" aria-label="command"
                         placeholder="kubectl get nodes" />

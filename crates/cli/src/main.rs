@@ -182,7 +182,7 @@ fn shell(opts: Opts) -> ExitCode {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     loop {
-        print!("$ ");
+        print!("{}", sh.prompt());
         let _ = std::io::stdout().flush();
         let Some(Ok(line)) = lines.next() else { break };
         let mut script = line.clone();

@@ -85,6 +85,51 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             c
         }
     };
+    // `-i` with a bare shell: the terminal attaches to it (the next lines go to the
+    // container until `exit`).
+    let interactive_shell = matches!(
+        command.as_slice(),
+        [sh] if matches!(sh.rsplit('/').next(), Some("sh" | "bash" | "ash"))
+    );
+    if a.bool("stdin") && interactive_shell {
+        let running = pod
+            .status
+            .as_ref()
+            .map(|s| {
+                s.container_statuses
+                    .iter()
+                    .chain(s.init_container_statuses.iter())
+                    .any(|c| c.name == container && c.state.running.is_some())
+            })
+            .unwrap_or(false);
+        if !running {
+            out.stderr.push_str(&format!(
+                "error: unable to upgrade connection: container not found ({container:?})\n"
+            ));
+            return out;
+        }
+        let image = pod
+            .spec
+            .containers
+            .iter()
+            .chain(pod.spec.init_containers.iter())
+            .find(|c| c.name == container)
+            .map(|c| c.image.clone())
+            .unwrap_or_default();
+        let repo = crate::kubelet::images::repository(&image);
+        out.attach = Some(super::Attach {
+            namespace: ns.clone(),
+            pod: name.to_string(),
+            container,
+            prompt: if matches!(repo, "busybox" | "alpine") {
+                "/ # "
+            } else {
+                "# "
+            }
+            .to_string(),
+        });
+        return out;
+    }
     if a.bool("tty") {
         out.notices
             .push_str("Unable to use a TTY - input is not a terminal or the right kind of file\n");

@@ -33,6 +33,18 @@ pub struct Output {
     pub notices: String,
     pub stdout: String,
     pub stderr: String,
+    /// `kubectl exec -it POD -- sh`: the terminal now talks to this container's shell.
+    pub attach: Option<Attach>,
+}
+
+/// A container whose interactive shell the terminal is attached to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attach {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    /// The shell's prompt (`/ # ` for busybox and alpine, `# ` for Debian's dash).
+    pub prompt: String,
 }
 
 impl Output {

@@ -37,6 +37,9 @@ pub struct Shell {
     overlay: MemoryFiles,
     /// Where other `-f` paths are read from.
     pub files: Box<dyn Files>,
+    /// The container shell the terminal is attached to (`kubectl exec -it POD -- sh`):
+    /// lines go to it until `exit`.
+    attached: Option<kubectl::Attach>,
 }
 
 /// One command of a script: the line and its heredoc body, if any.
@@ -147,7 +150,46 @@ impl Shell {
             cluster: Cluster::new(config),
             overlay: MemoryFiles::default(),
             files: Box::new(MemoryFiles::default()),
+            attached: None,
         }
+    }
+
+    /// The prompt to show: `$ `, or the attached container shell's.
+    pub fn prompt(&self) -> &str {
+        self.attached.as_ref().map_or("$ ", |a| a.prompt.as_str())
+    }
+
+    /// A line typed into the attached container shell.
+    fn container_line(&mut self, a: kubectl::Attach, line: &str) -> String {
+        if matches!(line.trim(), "exit" | "logout") {
+            return String::new();
+        }
+        self.attached = Some(a.clone());
+        let node = match self
+            .cluster
+            .api
+            .get(crate::api::Kind::Pod, &a.namespace, &a.pod)
+        {
+            Ok(o) => match &*o {
+                crate::api::Object::Pod(p) => p.spec.node_name.clone(),
+                _ => String::new(),
+            },
+            Err(_) => String::new(),
+        };
+        let argv = vec!["sh".to_string(), "-c".to_string(), line.to_string()];
+        let out = match self
+            .cluster
+            .exec_in(&node, &a.namespace, &a.pod, &a.container, &argv)
+        {
+            Ok(o) => format!("{}{}", o.stdout, o.stderr),
+            Err(_) => {
+                // The container is gone: the session ends as kubectl's does.
+                self.attached = None;
+                "command terminated with exit code 137\n".to_string()
+            }
+        };
+        self.cluster.settle();
+        out
     }
 
     /// Makes `content` readable as `-f name` (the page's editor tabs).
@@ -167,6 +209,9 @@ impl Shell {
     /// terminal shows (stdout, then stderr), exactly as printed: usually ending in a
     /// newline, but not after `-o jsonpath`, as with kubectl.
     pub fn exec(&mut self, line: &str, stdin: Option<&str>) -> String {
+        if let Some(a) = self.attached.take() {
+            return self.container_line(a, line);
+        }
         let words = match split_words(line) {
             Ok(w) => w,
             Err(e) => return format!("syntax error: {e}\n"),
@@ -180,6 +225,7 @@ impl Shell {
                     cluster,
                     overlay,
                     files,
+                    attached,
                 } = self;
                 let read = |p: &str| match overlay.read(p) {
                     Ok(s) => Ok(s),
@@ -191,10 +237,13 @@ impl Shell {
                     read_file: &read,
                     stdin,
                 };
-                let out = kubectl::run(&mut ctx, &words[1..]).text();
+                let out = kubectl::run(&mut ctx, &words[1..]);
                 // The cluster's components react to what the command wrote.
                 cluster.settle();
-                out
+                if out.attach.is_some() {
+                    *attached = out.attach.clone();
+                }
+                out.text()
             }
             "kubeplay" => match words.get(1).map(String::as_str) {
                 Some("node") => node::run(&mut self.cluster, &words[2..]),
@@ -218,7 +267,7 @@ impl Shell {
     pub fn run_script(&mut self, script: &str) -> String {
         let mut out = String::new();
         for cmd in parse_script(script) {
-            out.push_str(&format!("$ {}\n", cmd.typed));
+            out.push_str(&format!("{}{}\n", self.prompt(), cmd.typed));
             for l in &cmd.heredoc_echo {
                 out.push_str(&format!("> {l}\n"));
             }
