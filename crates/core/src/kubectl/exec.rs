@@ -18,6 +18,21 @@ const FLAGS: &[Flag] = &[
     flag("pod-running-timeout", None, true),
 ];
 
+/// The prompt of an image's interactive shell: busybox and alpine show the working
+/// directory, Debian's dash does not.
+pub(crate) fn shell_prompt(repository: &str) -> &'static str {
+    if matches!(repository, "busybox" | "alpine") {
+        "/ # "
+    } else {
+        "# "
+    }
+}
+
+/// Whether a command is a bare interactive shell (`sh`, `/bin/bash`).
+pub(crate) fn is_interactive_shell(command: &[String]) -> bool {
+    matches!(command, [sh] if matches!(sh.rsplit('/').next(), Some("sh" | "bash" | "ash")))
+}
+
 /// A stable id for an exec session (runtime error messages show one).
 fn exec_id(argv: &[String]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -87,11 +102,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     };
     // `-i` with a bare shell: the terminal attaches to it (the next lines go to the
     // container until `exit`).
-    let interactive_shell = matches!(
-        command.as_slice(),
-        [sh] if matches!(sh.rsplit('/').next(), Some("sh" | "bash" | "ash"))
-    );
-    if a.bool("stdin") && interactive_shell {
+    if a.bool("stdin") && is_interactive_shell(&command) {
         let running = pod
             .status
             .as_ref()
@@ -121,12 +132,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             namespace: ns.clone(),
             pod: name.to_string(),
             container,
-            prompt: if matches!(repo, "busybox" | "alpine") {
-                "/ # "
-            } else {
-                "# "
-            }
-            .to_string(),
+            prompt: shell_prompt(repo).to_string(),
+            on_exit: super::OnExit::Detach,
         });
         return out;
     }

@@ -45,6 +45,19 @@ pub struct Attach {
     pub container: String,
     /// The shell's prompt (`/ # ` for busybox and alpine, `# ` for Debian's dash).
     pub prompt: String,
+    /// What `exit` does besides detaching.
+    pub on_exit: OnExit,
+}
+
+/// What leaving an attached shell does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnExit {
+    /// `kubectl exec`: nothing.
+    Detach,
+    /// `kubectl run -it`: kubectl tells how to attach again.
+    SessionEnded,
+    /// `kubectl run -it --rm`: the pod is deleted.
+    Remove,
 }
 
 impl Output {

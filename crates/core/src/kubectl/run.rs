@@ -1,8 +1,10 @@
 //! `kubectl run NAME --image=IMAGE [--port=P] [--env=K=V]... [--labels=k=v,...]
-//! [--restart=Always|OnFailure|Never] [--command] [-- ARGS...]`: creates one Pod as
-//! kubectl's run generator writes it (label `run=NAME`, container `NAME`), or prints
-//! it with `--dry-run=client -o yaml|json`. Attaching (`-i`, `-t`, `--attach`, `--rm`)
-//! needs the page's terminal and is refused here with a message saying so.
+//! [--restart=Always|OnFailure|Never] [--command] [-i] [-t] [--rm] [-- ARGS...]`:
+//! creates one Pod as kubectl's run generator writes it (label `run=NAME`, container
+//! `NAME`), or prints it with `--dry-run=client -o yaml|json`. With `-i` kubectl waits
+//! for the pod (simulated time runs) and attaches: to a bare shell the terminal then
+//! talks until `exit`; any other command's output is printed when it ends. `--rm`
+//! deletes the pod afterwards.
 
 use serde_json::{json, Value};
 
@@ -46,8 +48,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     let Some(image) = a.get("image").map(str::to_string) else {
         return Output::err("error: required flag(s) \"image\" not set\n");
     };
-    if ["stdin", "tty", "attach", "rm"].iter().any(|f| a.bool(f)) {
-        return Output::err("error: kubectl run with -i, -t, --attach or --rm attaches to the pod, which needs the page's terminal; run it without them, then use kubectl logs or kubectl exec\n");
+    let attach = a.bool("stdin") || a.bool("attach");
+    if a.bool("rm") && !attach {
+        return Output::err("error: --rm should only be used for attached containers\n");
     }
     let restart = a.get("restart").unwrap_or("Always");
     if !matches!(restart, "Always" | "OnFailure" | "Never") {
@@ -97,6 +100,14 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     if let Some(p) = a.get("image-pull-policy") {
         container["imagePullPolicy"] = json!(p);
     }
+    // The run generator keeps stdin open for -i, and asks for a terminal with -t.
+    if a.bool("stdin") {
+        container["stdin"] = json!(true);
+        container["stdinOnce"] = json!(true);
+    }
+    if a.bool("tty") {
+        container["tty"] = json!(true);
+    }
     let pod = json!({
         "apiVersion": "v1",
         "kind": "Pod",
@@ -125,8 +136,95 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         Ok(o) => o,
         Err(e) => return Output::err(format!("error: {e}\n")),
     };
-    match ctx.cluster.api.create(obj) {
-        Ok(_) => Output::out(format!("pod/{name} created\n")),
-        Err(e) => Output::err(server_error(&e)),
+    if let Err(e) = ctx.cluster.api.create(obj) {
+        return Output::err(server_error(&e));
     }
+    if !attach {
+        return Output::out(format!("pod/{name} created\n"));
+    }
+    attach_to(ctx, &ns, &name, &image, &words, a.bool("rm"))
+}
+
+/// How long `kubectl run -i` waits for its pod (kubectl's `--pod-running-timeout`).
+const POD_RUNNING_TIMEOUT_MS: crate::sim::Millis = 60_000;
+
+fn pod_phase(ctx: &Ctx, ns: &str, name: &str) -> Option<String> {
+    match ctx.cluster.api.get(Kind::Pod, ns, name).ok().as_deref() {
+        Some(crate::api::Object::Pod(p)) => {
+            Some(p.status.as_ref().map_or(String::new(), |s| s.phase.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// `kubectl run -i`: waits for the pod, then attaches to its shell or prints what its
+/// command wrote; `--rm` deletes it after.
+fn attach_to(
+    ctx: &mut Ctx,
+    ns: &str,
+    name: &str,
+    image: &str,
+    command: &[String],
+    rm: bool,
+) -> Output {
+    let mut out = Output::default();
+    let mut waited = 0;
+    ctx.cluster.settle();
+    while pod_phase(ctx, ns, name).as_deref() == Some("Pending") && waited < POD_RUNNING_TIMEOUT_MS
+    {
+        ctx.cluster.advance(100);
+        waited += 100;
+    }
+    let repo = crate::kubelet::images::repository(image);
+    let shell = super::exec::is_interactive_shell(command)
+        || (command.is_empty() && matches!(repo, "busybox" | "alpine"));
+    if shell && pod_phase(ctx, ns, name).as_deref() == Some("Running") {
+        out.stdout
+            .push_str("If you don't see a command prompt, try pressing enter.\n");
+        out.attach = Some(super::Attach {
+            namespace: ns.to_string(),
+            pod: name.to_string(),
+            container: name.to_string(),
+            prompt: super::exec::shell_prompt(repo).to_string(),
+            on_exit: if rm {
+                super::OnExit::Remove
+            } else {
+                super::OnExit::SessionEnded
+            },
+        });
+        return out;
+    }
+    // Not a shell: its output, once it is done (or after the wait).
+    while pod_phase(ctx, ns, name).as_deref() == Some("Running")
+        && waited < POD_RUNNING_TIMEOUT_MS * 5
+    {
+        ctx.cluster.advance(100);
+        waited += 100;
+    }
+    let now = ctx.cluster.now();
+    let node = match ctx.cluster.api.get(Kind::Pod, ns, name).ok().as_deref() {
+        Some(crate::api::Object::Pod(p)) => p.spec.node_name.clone(),
+        _ => String::new(),
+    };
+    if let Some(k) = ctx.cluster.kubelet_mut(&node) {
+        if let Ok(lines) = k.container_log(ns, name, name, false, now) {
+            for (_, l) in lines {
+                out.stdout.push_str(&l);
+                out.stdout.push('\n');
+            }
+        }
+    }
+    if rm {
+        out.stdout.push_str(&remove(ctx, ns, name));
+    }
+    out
+}
+
+/// Deletes the pod `kubectl run --rm` made and waits until it is gone.
+pub(crate) fn remove(ctx: &mut Ctx, ns: &str, name: &str) -> String {
+    let args: Vec<String> = ["pod", name, "-n", ns]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    super::delete::run(ctx, &args).text()
 }

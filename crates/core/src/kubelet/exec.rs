@@ -69,6 +69,7 @@ fn script(text: &str, sb: &Sandbox, out: &mut ExecOutput) -> i32 {
         env: &vars,
         hostname: sb.hostname,
         started_at: 0,
+        stdin: false,
     };
     run_shell(text, &e, |words, status| match words {
         ["exit"] => Flow::Stop(status),

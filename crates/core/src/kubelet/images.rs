@@ -92,6 +92,8 @@ pub struct Exec<'a> {
     pub env: &'a BTreeMap<String, String>,
     pub hostname: &'a str,
     pub started_at: Millis,
+    /// The container keeps stdin open (`stdin: true`): a shell waits for input.
+    pub stdin: bool,
 }
 
 /// One simulated image.
@@ -260,6 +262,10 @@ fn shell_image(e: &Exec) -> Process {
     let argv: Vec<&str> = e.argv.iter().map(String::as_str).collect();
     match argv.as_slice() {
         [sh, "-c", script, ..] if is_shell(sh) => run_script(script, e),
+        [sh] | [sh, "-i"] if is_shell(sh) && e.stdin => Process {
+            ignores_sigterm: true,
+            ..Default::default()
+        },
         [sh] if is_shell(sh) => run_script("", e),
         [] => run_script("", e),
         words => run_script(&words.join(" "), e),
@@ -813,6 +819,7 @@ mod tests {
                 env: &env,
                 hostname: "web-1",
                 started_at: 0,
+                stdin: false,
             },
         )
     }
@@ -895,6 +902,7 @@ mod tests {
                 env,
                 hostname: "p",
                 started_at: 0,
+                stdin: false,
             })
         };
         let pg = c.lookup("postgres:16").expect("postgres");

@@ -136,6 +136,16 @@ impl Kubelet {
         w.exec(container, argv, api.now(), &self.catalogue, &self.host_ip())
     }
 
+    /// Closes a container's stdin (the end of a `kubectl run -it` session) and syncs
+    /// the pod at once.
+    pub fn close_stdin(&mut self, namespace: &str, pod: &str, container: &str, now: Millis) {
+        let key = format!("{namespace}/{pod}");
+        if let Some(w) = self.workers.get_mut(&key) {
+            w.close_stdin(container, now);
+            self.due.insert(key, now);
+        }
+    }
+
     /// The log lines of a container of a pod on this node (`pods/log`), or the
     /// kubelet's error message.
     pub fn container_log(

@@ -978,6 +978,20 @@ impl PodWorker {
         ))
     }
 
+    /// The attached terminal closed the container's stdin (`exit` in `kubectl run -it`):
+    /// a shell reading it ends, as its process exits at once with code 0.
+    pub fn close_stdin(&mut self, container: &str, now: Millis) {
+        for c in self.init.iter_mut().chain(self.main.iter_mut()) {
+            if c.spec.name == container && c.spec.stdin_once {
+                if let Step::Running { exit, .. } = &mut c.step {
+                    if exit.is_none() {
+                        *exit = Some((now, 0));
+                    }
+                }
+            }
+        }
+    }
+
     /// Runs a command in a running container (`kubectl exec`); `Err` says why not.
     pub fn exec(
         &self,
@@ -1108,6 +1122,7 @@ fn hook_ms(h: &crate::api::core_v1::LifecycleHandler) -> Millis {
         env: &env,
         hostname: "",
         started_at: 0,
+        stdin: false,
     };
     match super::images::run_script(&script, &e).exit {
         Some((ms, _)) => ms,
@@ -1205,6 +1220,7 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
                 env: &map,
                 hostname: &pod.metadata.name,
                 started_at: at,
+                stdin: c.spec.stdin,
             })
         }
         None => Process::default(),

@@ -159,10 +159,62 @@ impl Shell {
         self.attached.as_ref().map_or("$ ", |a| a.prompt.as_str())
     }
 
+    /// The node a pod is bound to ("" when none or not found).
+    fn pod_node(&self, namespace: &str, pod: &str) -> String {
+        match self
+            .cluster
+            .api
+            .get(crate::api::Kind::Pod, namespace, pod)
+            .ok()
+            .as_deref()
+        {
+            Some(crate::api::Object::Pod(p)) => p.spec.node_name.clone(),
+            _ => String::new(),
+        }
+    }
+
     /// A line typed into the attached container shell.
     fn container_line(&mut self, a: kubectl::Attach, line: &str) -> String {
         if matches!(line.trim(), "exit" | "logout") {
-            return String::new();
+            if a.on_exit != kubectl::OnExit::Detach {
+                // The shell that was reading the terminal ends.
+                let node = self.pod_node(&a.namespace, &a.pod);
+                let now = self.cluster.now();
+                if let Some(k) = self.cluster.kubelet_mut(&node) {
+                    k.close_stdin(&a.namespace, &a.pod, &a.container, now);
+                }
+                self.cluster
+                    .wake_component_named(&format!("kubelet/{node}"));
+            }
+            match a.on_exit {
+                kubectl::OnExit::Detach => return String::new(),
+                kubectl::OnExit::SessionEnded => {
+                    return format!(
+                        "Session ended, resume using 'kubectl attach {} -c {} -i -t' command when the pod is running\n",
+                        a.pod, a.container
+                    )
+                }
+                kubectl::OnExit::Remove => {}
+            }
+            let Shell {
+                cluster,
+                overlay,
+                files,
+                ..
+            } = self;
+            let read = |p: &str| match overlay.read(p) {
+                Ok(s) => Ok(s),
+                Err(_) => files.read(p),
+            };
+            let mut ctx = kubectl::Ctx {
+                cluster,
+                namespace: a.namespace.clone(),
+                read_file: &read,
+                stdin: None,
+            };
+            let out = kubectl::run::remove(&mut ctx, &a.namespace, &a.pod);
+            self.cluster.settle();
+            return out;
         }
         self.attached = Some(a.clone());
         let node = match self
