@@ -99,6 +99,7 @@ pub fn object_reference(obj: &Object) -> ObjectReference {
 
 /// Records an event about `involved` at simulated time `now`. Errors from the API (for
 /// example a namespace being deleted) are ignored, as client-go's recorder drops them.
+#[allow(clippy::too_many_arguments)]
 pub fn record(
     api: &mut ApiServer,
     now: Millis,
@@ -109,15 +110,57 @@ pub fn record(
     action: &str,
     message: &str,
 ) {
-    let reference = object_reference(involved);
+    record_reference(
+        api,
+        now,
+        rec,
+        object_reference(involved),
+        type_,
+        reason,
+        action,
+        message,
+    );
+}
+
+/// [`record`] about a part of an object: the kubelet's container events name the
+/// container (`spec.containers{web}`), which `kubectl get events -o wide` shows as
+/// SUBOBJECT.
+#[allow(clippy::too_many_arguments)]
+pub fn record_field(
+    api: &mut ApiServer,
+    now: Millis,
+    rec: &mut Recorder,
+    involved: &Object,
+    field_path: &str,
+    type_: EventType,
+    reason: &str,
+    message: &str,
+) {
+    let mut reference = object_reference(involved);
+    reference.field_path = field_path.to_string();
+    record_reference(api, now, rec, reference, type_, reason, "", message);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_reference(
+    api: &mut ApiServer,
+    now: Millis,
+    rec: &mut Recorder,
+    reference: crate::api::core_v1::ObjectReference,
+    type_: EventType,
+    reason: &str,
+    action: &str,
+    message: &str,
+) {
     let ns = if reference.namespace.is_empty() {
         "default".to_string()
     } else {
         reference.namespace.clone()
     };
     let identity = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}",
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
         reference.uid,
+        reference.field_path,
         type_.as_str(),
         reason,
         message

@@ -404,15 +404,15 @@ impl Kubelet {
                     }
                 }
                 let involved = Object::Pod(wk.pod.clone());
-                for (type_, reason, message) in events {
-                    events::record(
+                for (field_path, type_, reason, message) in events {
+                    events::record_field(
                         ctx.api,
                         now,
                         &mut self.recorder,
                         &involved,
+                        &field_path,
                         type_,
                         reason,
-                        "",
                         &message,
                     );
                 }

@@ -122,6 +122,8 @@ struct Ctr {
     spec: Container,
     /// A sidecar: an init container with `restartPolicy: Always`.
     sidecar: bool,
+    /// Where events about it point (`spec.containers{web}`).
+    field_path: String,
     step: Step,
     restarts: i32,
     last: Option<Terminated>,
@@ -186,8 +188,10 @@ impl RunLog {
 }
 
 impl Ctr {
-    fn new(spec: &Container, sidecar: bool) -> Ctr {
+    fn new(spec: &Container, init: bool, sidecar: bool) -> Ctr {
+        let list = if init { "initContainers" } else { "containers" };
         Ctr {
+            field_path: format!("spec.{list}{{{}}}", spec.name),
             spec: spec.clone(),
             sidecar,
             step: Step::Waiting,
@@ -230,8 +234,20 @@ pub struct Env<'a> {
     /// Image references on the node (normalized).
     pub image_cache: &'a mut std::collections::BTreeSet<String>,
     pub rng: &'a mut Rng,
-    /// Events to record about the pod: (type, reason, message).
-    pub events: Vec<(EventType, &'static str, String)>,
+    /// Events to record about the pod: (container field path, type, reason, message).
+    pub events: Vec<(String, EventType, &'static str, String)>,
+}
+
+impl Env<'_> {
+    /// An event about one container (`spec.containers{web}`).
+    fn emit(
+        &mut self,
+        field_path: &str,
+        (type_, reason, message): (EventType, &'static str, String),
+    ) {
+        self.events
+            .push((field_path.to_string(), type_, reason, message));
+    }
 }
 
 /// The kubelet's state for one pod.
@@ -280,13 +296,13 @@ impl PodWorker {
             .spec
             .init_containers
             .iter()
-            .map(|c| Ctr::new(c, c.restart_policy.as_deref() == Some("Always")))
+            .map(|c| Ctr::new(c, true, c.restart_policy.as_deref() == Some("Always")))
             .collect();
         let main = pod
             .spec
             .containers
             .iter()
-            .map(|c| Ctr::new(c, false))
+            .map(|c| Ctr::new(c, false, false))
             .collect();
         PodWorker {
             pod,
@@ -336,11 +352,14 @@ impl PodWorker {
                     ignores_sigterm,
                     ..
                 } => {
-                    env.events.push((
-                        EventType::Normal,
-                        "Killing",
-                        format!("Stopping container {}", c.spec.name),
-                    ));
+                    env.emit(
+                        &c.field_path,
+                        (
+                            EventType::Normal,
+                            "Killing",
+                            format!("Stopping container {}", c.spec.name),
+                        ),
+                    );
                     // The preStop hook runs first, inside the grace period; SIGTERM
                     // then gets what is left, at least 2 s (upstream's
                     // minimumGracePeriodInSeconds).
@@ -473,29 +492,37 @@ impl PodWorker {
                             "Container image \"{}\" is not present with pull policy of Never",
                             c.spec.image
                         );
-                        env.events
-                            .push((EventType::Warning, "ErrImageNeverPull", message.clone()));
+                        env.emit(
+                            &c.field_path,
+                            (EventType::Warning, "ErrImageNeverPull", message.clone()),
+                        );
                         c.step = Step::NeverPull { message };
                         return None;
                     }
                     if present && policy_pull != "Always" {
-                        env.events.push((
-                            EventType::Normal,
-                            "Pulled",
-                            format!(
-                                "Container image \"{}\" already present on machine",
-                                c.spec.image
+                        env.emit(
+                            &c.field_path,
+                            (
+                                EventType::Normal,
+                                "Pulled",
+                                format!(
+                                    "Container image \"{}\" already present on machine",
+                                    c.spec.image
+                                ),
                             ),
-                        ));
+                        );
                         c.pulled_ref = reference;
                         start(c, now, env, &pod_env, &pod_ip);
                         continue;
                     }
-                    env.events.push((
-                        EventType::Normal,
-                        "Pulling",
-                        format!("Pulling image \"{}\"", c.spec.image),
-                    ));
+                    env.emit(
+                        &c.field_path,
+                        (
+                            EventType::Normal,
+                            "Pulling",
+                            format!("Pulling image \"{}\"", c.spec.image),
+                        ),
+                    );
                     let (until, found) = match env.catalogue.lookup(&c.spec.image) {
                         Some(img) => (now + pull_ms(img.size_bytes), true),
                         None => (now + PULL_LATENCY_MS, false),
@@ -513,7 +540,7 @@ impl PodWorker {
                             .lookup(&c.spec.image)
                             .map_or(0, |i| i.size_bytes);
                         let took = go_duration(pull_ms(size));
-                        env.events.push((
+                        env.emit(&c.field_path, (
                             EventType::Normal,
                             "Pulled",
                             format!(
@@ -529,13 +556,18 @@ impl PodWorker {
                     let message = format!(
                         "failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
                     );
-                    env.events.push((
-                        EventType::Warning,
-                        "Failed",
-                        format!("Failed to pull image \"{}\": {message}", c.spec.image),
-                    ));
-                    env.events
-                        .push((EventType::Warning, "Failed", "Error: ErrImagePull".into()));
+                    env.emit(
+                        &c.field_path,
+                        (
+                            EventType::Warning,
+                            "Failed",
+                            format!("Failed to pull image \"{}\": {message}", c.spec.image),
+                        ),
+                    );
+                    env.emit(
+                        &c.field_path,
+                        (EventType::Warning, "Failed", "Error: ErrImagePull".into()),
+                    );
                     c.pull.next(until, until);
                     c.pull_backoff_shown = false;
                     c.step = Step::PullFailed {
@@ -557,16 +589,22 @@ impl PodWorker {
                     let shown_at = at + 1_000;
                     if now >= shown_at && !c.pull_backoff_shown {
                         c.pull_backoff_shown = true;
-                        env.events.push((
-                            EventType::Normal,
-                            "BackOff",
-                            format!("Back-off pulling image \"{}\"", c.spec.image),
-                        ));
-                        env.events.push((
-                            EventType::Warning,
-                            "Failed",
-                            "Error: ImagePullBackOff".into(),
-                        ));
+                        env.emit(
+                            &c.field_path,
+                            (
+                                EventType::Normal,
+                                "BackOff",
+                                format!("Back-off pulling image \"{}\"", c.spec.image),
+                            ),
+                        );
+                        env.emit(
+                            &c.field_path,
+                            (
+                                EventType::Warning,
+                                "Failed",
+                                "Error: ImagePullBackOff".into(),
+                            ),
+                        );
                     }
                     return Some(if c.pull_backoff_shown {
                         retry
@@ -601,22 +639,28 @@ impl PodWorker {
                         }
                         let result = probe_result(c, kind, at, env, volumes, &pod_env, &pod_ip);
                         if let Err(msg) = &result {
-                            env.events.push((
-                                EventType::Warning,
-                                "Unhealthy",
-                                format!("{} probe failed: {msg}", kind.name()),
-                            ));
+                            env.emit(
+                                &c.field_path,
+                                (
+                                    EventType::Warning,
+                                    "Unhealthy",
+                                    format!("{} probe failed: {msg}", kind.name()),
+                                ),
+                            );
                         }
                         if c.probes.record(&c.spec, kind, at, result.is_ok()) {
-                            env.events.push((
-                                EventType::Normal,
-                                "Killing",
-                                format!(
-                                    "Container {} failed {} probe, will be restarted",
-                                    c.spec.name,
-                                    kind.name().to_lowercase()
+                            env.emit(
+                                &c.field_path,
+                                (
+                                    EventType::Normal,
+                                    "Killing",
+                                    format!(
+                                        "Container {} failed {} probe, will be restarted",
+                                        c.spec.name,
+                                        kind.name().to_lowercase()
+                                    ),
                                 ),
-                            ));
+                            );
                             let grace = kind
                                 .probe(&c.spec)
                                 .and_then(|p| p.termination_grace_period_seconds)
@@ -674,17 +718,20 @@ impl PodWorker {
                     }
                     if c.crash.in_backoff_since(at, now) {
                         let until = at + c.crash.delay();
-                        env.events.push((
-                            EventType::Warning,
-                            "BackOff",
-                            format!(
-                                "Back-off restarting failed container {} in pod {}_{}({})",
-                                c.spec.name,
-                                pod_env.metadata.name,
-                                pod_env.metadata.namespace,
-                                pod_env.metadata.uid
+                        env.emit(
+                            &c.field_path,
+                            (
+                                EventType::Warning,
+                                "BackOff",
+                                format!(
+                                    "Back-off restarting failed container {} in pod {}_{}({})",
+                                    c.spec.name,
+                                    pod_env.metadata.name,
+                                    pod_env.metadata.namespace,
+                                    pod_env.metadata.uid
+                                ),
                             ),
-                        ));
+                        );
                         c.step = Step::CrashBackOff { until };
                         return Some(until);
                     }
@@ -1181,8 +1228,10 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
     ) {
         Ok(v) => v,
         Err(message) => {
-            env.events
-                .push((EventType::Warning, "Failed", format!("Error: {message}")));
+            env.emit(
+                &c.field_path,
+                (EventType::Warning, "Failed", format!("Error: {message}")),
+            );
             c.step = Step::ConfigError {
                 message,
                 retry: at + BACKOFF_INITIAL_MS,
@@ -1191,16 +1240,22 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
         }
     };
     c.container_id = hex_id(env.rng);
-    env.events.push((
-        EventType::Normal,
-        "Created",
-        format!("Created container: {}", c.spec.name),
-    ));
-    env.events.push((
-        EventType::Normal,
-        "Started",
-        format!("Started container {}", c.spec.name),
-    ));
+    env.emit(
+        &c.field_path,
+        (
+            EventType::Normal,
+            "Created",
+            format!("Created container: {}", c.spec.name),
+        ),
+    );
+    env.emit(
+        &c.field_path,
+        (
+            EventType::Normal,
+            "Started",
+            format!("Started container {}", c.spec.name),
+        ),
+    );
     let process = match env.catalogue.lookup(&c.spec.image) {
         Some(img) => {
             let entry: Vec<String> = if c.spec.command.is_empty() {

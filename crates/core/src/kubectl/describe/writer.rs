@@ -388,10 +388,7 @@ pub fn describe_events(w: &mut PrefixWriter, events: &[Event], now: Millis) {
         } else {
             e.source.component.as_str()
         };
-        let mut message = e.message.trim().to_string();
-        if !e.involved_object.field_path.is_empty() {
-            message = format!("{}: {message}", e.involved_object.field_path);
-        }
+        let message = e.message.trim();
         wr!(
             w,
             LEVEL_1,
