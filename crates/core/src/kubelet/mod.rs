@@ -39,6 +39,11 @@ pub const LEASE_DURATION_SECONDS: i32 = 40;
 pub const LEASE_RENEW_INTERVAL: Millis = 10_000;
 /// `nodeStatusReportFrequency`.
 pub const NODE_STATUS_REPORT_INTERVAL: Millis = 300_000;
+/// The default hard eviction threshold `memory.available<100Mi`.
+pub const EVICTION_MEMORY_AVAILABLE: i64 = 100 << 20;
+/// `evictionPressureTransitionPeriod`: how long a pressure condition stays after the
+/// node is back above the threshold.
+pub const PRESSURE_TRANSITION_MS: Millis = 300_000;
 
 /// Whether the machine under a kubelet is up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +76,10 @@ pub struct Kubelet {
     recorder: Recorder,
     /// The node's allocatable resources.
     allocatable: BTreeMap<String, crate::api::Quantity>,
+    /// The eviction manager: when memory was last seen under the threshold, and
+    /// whether the node reports MemoryPressure.
+    memory_low_at: Option<Millis>,
+    memory_pressure: bool,
 }
 
 /// The built-in image catalogue, shared by every kubelet.
@@ -98,6 +107,8 @@ impl Kubelet {
             .map(|s| s.allocatable)
             .unwrap_or_default();
         Kubelet {
+            memory_low_at: None,
+            memory_pressure: false,
             allocatable,
             addresses: PodAddresses::new(&node_pod_cidr(shape.index)),
             recorder: Recorder::legacy("kubelet", &shape.name),
@@ -257,10 +268,17 @@ impl Kubelet {
         if let Ok(cur) = ctx.api.get(Kind::Node, "", &self.shape.name) {
             if let Object::Node(n) = &*cur {
                 let mut n = (**n).clone();
-                let desired = node_object(&self.shape, Time(ctx.now))
+                let mut desired = node_object(&self.shape, Time(ctx.now))
                     .status
                     .map(|s| s.conditions)
                     .unwrap_or_default();
+                if self.memory_pressure {
+                    if let Some(c) = desired.iter_mut().find(|c| c.type_ == "MemoryPressure") {
+                        c.status = "True".into();
+                        c.reason = "KubeletHasInsufficientMemory".into();
+                        c.message = "kubelet has insufficient memory available".into();
+                    }
+                }
                 let st = n.status.get_or_insert_with(Default::default);
                 for want in desired {
                     match st.conditions.iter_mut().find(|c| c.type_ == want.type_) {
@@ -431,6 +449,92 @@ impl Kubelet {
         }
     }
 
+    /// The eviction manager's memory signal: the node's memory less what running
+    /// containers use. Under 100Mi the node reports MemoryPressure (until 5 minutes
+    /// after it recovers) and one pod is evicted per pass, ranked as upstream: pods
+    /// using more than they request first, then lower priority, then by how far over
+    /// their request they are. Returns whether the pressure condition changed.
+    fn check_memory(&mut self, ctx: &mut ComponentCtx) -> bool {
+        let now = ctx.now;
+        let used: i64 = self.workers.values().map(PodWorker::memory_usage).sum();
+        let available = self.shape.memory_bytes - used;
+        let low = available < EVICTION_MEMORY_AVAILABLE;
+        if low {
+            self.memory_low_at = Some(now);
+        }
+        let pressure = self
+            .memory_low_at
+            .is_some_and(|t| now - t < PRESSURE_TRANSITION_MS);
+        let changed = pressure != self.memory_pressure;
+        self.memory_pressure = pressure;
+        if !low {
+            return changed;
+        }
+        let victim = self
+            .workers
+            .iter()
+            .filter(|(_, w)| !w.is_evicted() && w.memory_usage() > 0)
+            .map(|(k, w)| {
+                let by = w.memory_by_container();
+                let (usage, request): (i64, i64) =
+                    by.iter().fold((0, 0), |(u, r), c| (u + c.1, r + c.2));
+                let priority = w.pod.spec.priority.unwrap_or(0);
+                (
+                    (usage <= request, priority, -(usage - request)),
+                    k.clone(),
+                    by,
+                )
+            })
+            .min_by(|a, b| a.0.cmp(&b.0));
+        let Some((_, key, by)) = victim else {
+            return changed;
+        };
+        let kib = |b: i64| format!("{}Ki", b / 1024);
+        let mut message = format!(
+            "The node was low on resource: memory. Threshold quantity: 100Mi, available: {}. ",
+            kib(available)
+        );
+        if let Some((name, usage, req)) = by.iter().max_by_key(|c| c.1 - c.2) {
+            let req = if *req == 0 {
+                "0".to_string()
+            } else {
+                kib(*req)
+            };
+            message.push_str(&format!(
+                "Container {name} was using {}, request is {req}, has larger consumption of memory. ",
+                kib(*usage)
+            ));
+        }
+        if let Ok(node) = ctx.api.get(Kind::Node, "", &self.shape.name) {
+            events::record(
+                ctx.api,
+                now,
+                &mut self.recorder,
+                &node,
+                events::EventType::Warning,
+                "EvictionThresholdMet",
+                "",
+                "Attempting to reclaim memory",
+            );
+        }
+        if let Some(w) = self.workers.get_mut(&key) {
+            let pod = Object::Pod(w.pod.clone());
+            events::record(
+                ctx.api,
+                now,
+                &mut self.recorder,
+                &pod,
+                events::EventType::Warning,
+                "Evicted",
+                "",
+                &message,
+            );
+            w.evict(now, message);
+            self.due.insert(key, now);
+        }
+        changed
+    }
+
     /// When the kubelet next has pod work.
     fn next_pod_work(&self) -> Option<Millis> {
         self.due.values().min().copied()
@@ -491,9 +595,12 @@ impl Component for Kubelet {
         if ctx.now >= self.next_renew {
             self.renew_lease(ctx);
             self.next_renew = ctx.now + LEASE_RENEW_INTERVAL;
-            if ctx.now >= self.next_status_report {
+            // The eviction manager looks every 10 s too (`evictionMonitoringPeriod`).
+            let pressure_changed = self.check_memory(ctx);
+            if pressure_changed || ctx.now >= self.next_status_report {
                 self.report_status(ctx);
             }
+            self.sync_pods(ctx);
         }
         ctx.wake_at(self.next_renew);
         if let Some(t) = self.next_pod_work() {

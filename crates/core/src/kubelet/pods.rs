@@ -148,6 +148,8 @@ struct Ctr {
     files: Vec<(Millis, String, Option<String>)>,
     /// The current run ends by the OOM killer.
     oom_kill: bool,
+    /// Memory the current run uses, in bytes.
+    memory: i64,
 }
 
 /// What one run of a container wrote: lines at absolute times, and a loop's lines.
@@ -210,6 +212,7 @@ impl Ctr {
             http: None,
             files: Vec::new(),
             oom_kill: false,
+            memory: 0,
         }
     }
 
@@ -270,6 +273,8 @@ pub struct PodWorker {
     /// follow changes at the kubelet's periodic sync, not at once.
     volume_data: super::env::VolumeData,
     volumes_read_at: Option<Millis>,
+    /// Evicted by the kubelet under node pressure: the status message.
+    evicted: Option<String>,
 }
 
 /// A stable fake digest for an image reference (the same image has the same ID on
@@ -317,6 +322,7 @@ impl PodWorker {
             synced: false,
             volume_data: Default::default(),
             volumes_read_at: None,
+            evicted: None,
         }
     }
 
@@ -466,6 +472,7 @@ impl PodWorker {
     fn advance(&mut self, i: usize, now: Millis, env: &mut Env) -> Option<Millis> {
         let policy = self.restart_policy().to_string();
         let killing = self.kill_at.is_some();
+        let evicted = self.evicted.is_some();
         let is_init = i < self.init.len();
         let pod_env = self.pod.clone();
         let pod_ip = self.ip.clone().unwrap_or_default();
@@ -708,6 +715,7 @@ impl PodWorker {
                         container_id: c.container_id.clone(),
                     });
                     let restart = !killing
+                        && !evicted
                         && (c.sidecar
                             || (is_init && code != 0 && policy != "Never")
                             || (!is_init
@@ -764,6 +772,10 @@ impl PodWorker {
             qos_class: old.map(|o| o.qos_class.clone()).unwrap_or_default(),
             ..Default::default()
         };
+        if let Some(message) = &self.evicted {
+            st.reason = "Evicted".into();
+            st.message = message.clone();
+        }
         if let Some(ip) = &self.ip {
             st.pod_ip = ip.clone();
             st.pod_ips = vec![PodIP { ip: ip.clone() }];
@@ -1025,6 +1037,52 @@ impl PodWorker {
         ))
     }
 
+    /// Memory its running containers use, in bytes.
+    pub fn memory_usage(&self) -> i64 {
+        self.init
+            .iter()
+            .chain(self.main.iter())
+            .filter(|c| c.running())
+            .map(|c| c.memory)
+            .sum()
+    }
+
+    /// Its running containers' (name, memory used, memory requested), for ranking
+    /// and the eviction message.
+    pub fn memory_by_container(&self) -> Vec<(String, i64, i64)> {
+        self.init
+            .iter()
+            .chain(self.main.iter())
+            .filter(|c| c.running())
+            .map(|c| {
+                let req = c
+                    .spec
+                    .resources
+                    .requests
+                    .get("memory")
+                    .map_or(0, |q| q.milli_value() / 1000);
+                (c.spec.name.clone(), c.memory, req)
+            })
+            .collect()
+    }
+
+    pub fn is_evicted(&self) -> bool {
+        self.evicted.is_some()
+    }
+
+    /// Evicts the pod (node pressure): its containers are killed at once and not
+    /// restarted; the pod ends Failed with reason Evicted and `message`.
+    pub fn evict(&mut self, now: Millis, message: String) {
+        for c in self.init.iter_mut().chain(self.main.iter_mut()) {
+            match &mut c.step {
+                Step::Running { exit, .. } => *exit = Some((now, 137)),
+                Step::Exited => {}
+                _ => c.step = Step::Exited,
+            }
+        }
+        self.evicted = Some(message);
+    }
+
     /// The attached terminal closed the container's stdin (`exit` in `kubectl run -it`):
     /// a shell reading it ends, as its process exits at once with code 0.
     pub fn close_stdin(&mut self, container: &str, now: Millis) {
@@ -1098,7 +1156,7 @@ impl PodWorker {
     /// Upstream `getPhase`.
     pub fn phase(&self) -> &'static str {
         let policy = self.restart_policy();
-        if self.init_failed {
+        if self.init_failed || self.evicted.is_some() {
             return "Failed";
         }
         let pending_init = self.init.iter().any(|c| {
@@ -1296,6 +1354,7 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
         .get("memory")
         .map(|q| q.milli_value() / 1000);
     c.oom_kill = limit.is_some_and(|l| process.memory_bytes > l);
+    c.memory = process.memory_bytes;
     if c.restarts > 0 || c.last.is_some() {
         c.previous_log = Some(std::mem::take(&mut c.log));
     }
