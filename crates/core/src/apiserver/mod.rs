@@ -330,7 +330,9 @@ impl ApiServer {
             if m.deletion_timestamp.is_none()
                 || grace < m.deletion_grace_period_seconds.unwrap_or(i64::MAX)
             {
-                m.deletion_timestamp = Some(Time((self.now / 1000 + grace) * 1000));
+                m.deletion_timestamp = Some(Time(
+                    (self.now / 1000).saturating_add(grace).saturating_mul(1000),
+                ));
                 m.deletion_grace_period_seconds = Some(grace);
             }
             if grace > 0 || !obj.meta().finalizers.is_empty() {

@@ -231,7 +231,7 @@ fn stress_bytes(s: &str) -> Option<i64> {
         'g' | 'G' => (&s[..s.len() - 1], 1 << 30),
         _ => (s, 1),
     };
-    num.parse::<i64>().ok().map(|n| n * mult)
+    num.parse::<i64>().ok().map(|n| n.saturating_mul(mult))
 }
 
 /// polinux/stress: `stress --vm N --vm-bytes SIZE` holds N x SIZE of memory.
@@ -247,7 +247,7 @@ fn stress(e: &Exec) -> Process {
         .and_then(|v| stress_bytes(v))
         .unwrap_or(256 << 20);
     Process {
-        memory_bytes: workers * bytes,
+        memory_bytes: workers.saturating_mul(bytes),
         logs: vec![(
             0,
             format!("stress: info: [1] dispatching hogs: 0 cpu, 0 io, {workers} vm, 0 hdd"),
@@ -375,9 +375,12 @@ pub fn run_script(script: &str, e: &Exec) -> Process {
         let mut body_files = Vec::new();
         run_statements(body, e, &mut t, &mut lines, &mut body_files, &mut exit);
         if let Some((at, code)) = exit {
-            p.logs
-                .extend(lines.into_iter().map(|(d, l)| (elapsed + d, l)));
-            p.exit = Some((elapsed + at, code));
+            p.logs.extend(
+                lines
+                    .into_iter()
+                    .map(|(d, l)| (elapsed.saturating_add(d), l)),
+            );
+            p.exit = Some((elapsed.saturating_add(at), code));
             return p;
         }
         if t > 0 || lines.is_empty() {
@@ -453,7 +456,7 @@ fn run_statements(
         }
         ["sleep", arg, ..] => match sleep_ms(arg) {
             Some(ms) => {
-                *elapsed += ms;
+                *elapsed = elapsed.saturating_add(ms).min(Millis::MAX / 4);
                 Flow::Next(0)
             }
             None => {

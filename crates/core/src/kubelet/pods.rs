@@ -35,6 +35,12 @@ pub const BACKOFF_MAX_MS: Millis = 300_000;
 pub const PULL_BYTES_PER_SEC: i64 = 25_000_000;
 /// Time to reach a registry and resolve a reference.
 pub const PULL_LATENCY_MS: Millis = 500;
+/// Seconds a user wrote (grace periods, hook sleeps) in ms, bounded so that adding
+/// it to a time cannot overflow.
+fn secs_ms(seconds: i64) -> Millis {
+    seconds.max(0).saturating_mul(1000).min(Millis::MAX / 4)
+}
+
 /// The kubelet's periodic pod sync (`--sync-frequency`), when volumes catch up with
 /// their ConfigMaps and Secrets.
 pub const SYNC_FREQUENCY_MS: Millis = 60_000;
@@ -350,7 +356,7 @@ impl PodWorker {
             .or(self.pod.spec.termination_grace_period_seconds)
             .unwrap_or(30)
             .max(0);
-        self.kill_at = Some(now + grace * 1000);
+        self.kill_at = Some(now + secs_ms(grace));
         for c in self.init.iter_mut().chain(self.main.iter_mut()) {
             match &mut c.step {
                 Step::Running {
@@ -369,7 +375,7 @@ impl PodWorker {
                     // The preStop hook runs first, inside the grace period; SIGTERM
                     // then gets what is left, at least 2 s (upstream's
                     // minimumGracePeriodInSeconds).
-                    let grace_ms = grace * 1000;
+                    let grace_ms = secs_ms(grace);
                     let hook = c
                         .spec
                         .lifecycle
@@ -674,7 +680,7 @@ impl PodWorker {
                                 .or(pod_env.spec.termination_grace_period_seconds)
                                 .unwrap_or(30);
                             let end = if ignores_sigterm {
-                                (at + grace * 1000, 137)
+                                (at + secs_ms(grace), 137)
                             } else {
                                 (at + SIGTERM_EXIT_MS, 0)
                             };
@@ -1214,7 +1220,7 @@ impl PodWorker {
 /// time (`sh -c "sleep 5"` takes 5 s); HTTP and TCP hooks return at once.
 fn hook_ms(h: &crate::api::core_v1::LifecycleHandler) -> Millis {
     if let Some(sl) = &h.sleep {
-        return sl.seconds.max(0) * 1000;
+        return secs_ms(sl.seconds);
     }
     let Some(x) = &h.exec else { return 0 };
     let script = match x.command.as_slice() {
@@ -1344,7 +1350,7 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
     c.files = process
         .files
         .iter()
-        .map(|(d, p, content)| (at + d, p.clone(), content.clone()))
+        .map(|(d, p, content)| (at.saturating_add(*d), p.clone(), content.clone()))
         .collect();
     c.probes = Probes::start(&c.spec, at);
     let limit = c
@@ -1362,10 +1368,10 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
         lines: process
             .logs
             .iter()
-            .map(|(d, l)| (at + d, l.clone()))
+            .map(|(d, l)| (at.saturating_add(*d), l.clone()))
             .collect(),
         repeat: process.repeat.map(|r| Repeat {
-            start: at + r.start,
+            start: at.saturating_add(r.start),
             ..r
         }),
         end: None,

@@ -175,7 +175,7 @@ impl Shell {
 
     /// A line typed into the attached container shell.
     fn container_line(&mut self, a: kubectl::Attach, line: &str) -> String {
-        if matches!(line.trim(), "exit" | "logout") {
+        if matches!(line.split_whitespace().next(), Some("exit" | "logout")) {
             if a.on_exit != kubectl::OnExit::Detach {
                 // The shell that was reading the terminal ends.
                 let node = self.pod_node(&a.namespace, &a.pod);
