@@ -1,7 +1,9 @@
 //! kube-controller-manager's controllers, one module each, each a level-triggered
 //! component that reads and writes only through the API server.
 
+pub mod garbage_collector;
 pub mod node_lifecycle;
+pub mod replicaset;
 pub mod taint_eviction;
 
 use crate::api::core_v1::Taint;

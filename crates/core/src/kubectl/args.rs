@@ -66,6 +66,21 @@ pub fn usage_error(cmd: &str, msg: &str) -> String {
     format!("Error: {msg}\nSee 'kubectl {cmd} --help' for usage.\n")
 }
 
+/// A required flag left out: kubectl v1.32 reports it through klog, stamped with the
+/// (simulated) time, as `E0101 00:00:05.000000       1 run.go:72] "command failed"
+/// err="required flag(s) \"image\" not set"`.
+pub fn required_flag_error(flag: &str, now: crate::sim::Millis) -> String {
+    let t = crate::api::meta::Time(now).to_string(); // 2025-01-01T00:00:05Z
+    let (date, time) = t.split_once('T').unwrap_or(("", ""));
+    let mmdd: String = date.get(5..).unwrap_or("").replace('-', "");
+    let micros = (now.rem_euclid(1000)) * 1000;
+    format!(
+        "E{mmdd} {}.{micros:06} {:>7} run.go:72] \"command failed\" err=\"required flag(s) \\\"{flag}\\\" not set\"\n",
+        time.trim_end_matches('Z'),
+        1
+    )
+}
+
 /// Parses `argv` (after the command name) against `flags` plus the global flags.
 pub fn parse(cmd: &str, argv: &[String], flags: &[Flag]) -> Result<Args, String> {
     let find_long = |name: &str| flags.iter().chain(GLOBAL).find(|f| f.long == name).copied();

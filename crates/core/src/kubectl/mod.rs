@@ -17,6 +17,7 @@ pub mod logs;
 pub mod printers;
 pub mod resources;
 pub mod run;
+pub mod scale;
 pub mod table;
 pub mod taint;
 pub mod yaml;
@@ -154,6 +155,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "logs" => logs::run(ctx, rest),
         "exec" => exec::run(ctx, rest),
         "run" => run::run(ctx, rest),
+        "scale" => scale::run(ctx, rest),
         "api-resources" => info::api_resources(ctx, rest),
         "version" => info::version(ctx, rest),
         "cluster-info" => info::cluster_info(ctx, rest),

@@ -46,7 +46,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         );
     };
     let Some(image) = a.get("image").map(str::to_string) else {
-        return Output::err("error: required flag(s) \"image\" not set\n");
+        return Output::err(args::required_flag_error("image", ctx.cluster.now()));
     };
     let attach = a.bool("stdin") || a.bool("attach");
     if a.bool("rm") && !attach {

@@ -162,6 +162,12 @@ impl Cluster {
         c.add_component(Box::new(
             crate::controllers::taint_eviction::TaintEvictionController::new(),
         ));
+        c.add_component(Box::new(
+            crate::controllers::replicaset::ReplicaSetController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::garbage_collector::GarbageCollector::new(),
+        ));
         c.add_component(Box::new(crate::scheduler::component::KubeScheduler::new()));
         c.settle();
         c
