@@ -1,6 +1,7 @@
 //! kube-controller-manager's controllers, one module each, each a level-triggered
 //! component that reads and writes only through the API server.
 
+pub mod deployment;
 pub mod garbage_collector;
 pub mod node_lifecycle;
 pub mod replicaset;

@@ -163,6 +163,9 @@ impl Cluster {
             crate::controllers::taint_eviction::TaintEvictionController::new(),
         ));
         c.add_component(Box::new(
+            crate::controllers::deployment::DeploymentController::new(),
+        ));
+        c.add_component(Box::new(
             crate::controllers::replicaset::ReplicaSetController::new(),
         ));
         c.add_component(Box::new(

@@ -173,6 +173,8 @@ pub fn describe_deployment(api: &ApiServer, d: &Deployment, s: &Settings) -> Str
             .enumerate()
             .filter(|(i, _)| Some(*i) != new_idx)
             .map(|(_, rs)| rs)
+            // Upstream `FindOldReplicaSets`: only the old ones still asking for pods.
+            .filter(|rs| rs.spec.replicas.unwrap_or(1) != 0)
             .collect();
         let new: Vec<&ReplicaSet> = new_idx.and_then(|i| rss.get(i)).into_iter().collect();
         wr!(w, LEVEL_0, "OldReplicaSets:\t{}\n", fmt(old));
