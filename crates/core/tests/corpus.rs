@@ -246,10 +246,14 @@ const EXPECTED: &[(&str, &str, &str)] = &[
 /// What the store holds: (kind, namespace, name) -> (resourceVersion, `kind/name`).
 type Snapshot = BTreeMap<(Kind, String, String), (String, String)>;
 
+/// The annotation `kubectl apply` writes: objects from a file carry it.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 fn snapshot(shell: &Shell) -> Snapshot {
     let mut out = Snapshot::new();
     // Events are what the cluster's components record about the new objects (the
-    // scheduler's `Scheduled`, for one), not objects from the file.
+    // scheduler's `Scheduled`, for one), not objects from the file; objects with an
+    // owner are what controllers made for them (a Deployment's ReplicaSet and pods).
     for &kind in Kind::ALL.iter().filter(|k| **k != Kind::Event) {
         for o in shell.cluster.api.list(
             kind,
@@ -258,6 +262,9 @@ fn snapshot(shell: &Shell) -> Snapshot {
             &FieldSelector::everything(),
         ) {
             let m = o.meta();
+            if !m.owner_references.is_empty() && !m.annotations.contains_key(LAST_APPLIED) {
+                continue;
+            }
             out.insert(
                 (kind, m.namespace.clone(), m.name.clone()),
                 (m.resource_version.clone(), kind_name(&o)),

@@ -326,7 +326,7 @@ CreationTimestamp:      Wed, 01 Jan 2025 00:00:00 +0000
 Labels:                 app=flask-app
 Annotations:            <none>
 Selector:               app=flask-app
-Replicas:               3 desired | 0 updated | 0 total | 0 available | 0 unavailable
+Replicas:               3 desired | 3 updated | 3 total | 0 available | 3 unavailable
 StrategyType:           RollingUpdate
 MinReadySeconds:        0
 RollingUpdateStrategy:  25% max unavailable, 25% max surge
@@ -345,7 +345,17 @@ Pod Template:
   Volumes:         <none>
   Node-Selectors:  <none>
   Tolerations:     <none>
-Events:            <none>
+Conditions:
+  Type           Status  Reason
+  ----           ------  ------
+  Available      False   MinimumReplicasUnavailable
+  Progressing    True    ReplicaSetUpdated
+OldReplicaSets:  <none>
+NewReplicaSet:   flask-deployment-699f575954 (3/3 replicas created)
+Events:
+  Type    Reason             Age   From                   Message
+  ----    ------             ----  ----                   -------
+  Normal  ScalingReplicaSet  0s    deployment-controller  Scaled up replica set flask-deployment-699f575954 from 0 to 3
 ";
         assert_eq!(got, want, "\n{got}");
     }
@@ -588,8 +598,8 @@ Events:              <none>
         );
         assert!(run(&mut sh, "kubectl describe", None).starts_with("error: You must specify"));
         assert_eq!(
-            run(&mut sh, "kubectl describe pods", None),
-            "No resources found in default namespace.\n"
+            run(&mut sh, "kubectl describe pods -n kube-public", None),
+            "No resources found in kube-public namespace.\n"
         );
         // TYPE/NAME, several objects joined by a blank line pair, prefix matching.
         let both = run(
@@ -603,7 +613,7 @@ Events:              <none>
         );
         let by_prefix = run(&mut sh, "kubectl describe deploy flask", None);
         assert!(by_prefix.starts_with("Name:                   flask-deployment\n"));
-        assert!(by_prefix.ends_with("<none>\n\n"), "{by_prefix}");
+        assert!(by_prefix.ends_with("from 0 to 3\n\n"), "{by_prefix}");
         let no_events = run(
             &mut sh,
             "kubectl describe svc flask-service --show-events=false",
