@@ -120,6 +120,10 @@ impl ReplicaSetController {
             }
             return;
         }
+        // An orphan only matters when there is a ReplicaSet that could adopt it.
+        if api.store.count(Kind::ReplicaSet) == 0 {
+            return;
+        }
         let all = Selector::everything();
         let none = FieldSelector::default();
         for o in api.list(Kind::ReplicaSet, Some(ns), &all, &none) {
