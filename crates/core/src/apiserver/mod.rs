@@ -227,6 +227,12 @@ impl ApiServer {
         if status_only {
             let mut merged = (*old).clone();
             merged.copy_status_from(&obj);
+            // A Deployment's status write also carries its annotations (upstream's
+            // status strategy keeps only spec and labels), which is how the
+            // controller records `deployment.kubernetes.io/revision`.
+            if kind == Kind::Deployment {
+                merged.meta_mut().annotations = obj.meta().annotations.clone();
+            }
             obj = merged;
         } else {
             {

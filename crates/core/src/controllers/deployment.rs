@@ -9,12 +9,18 @@
 //! writes the status: replicas, updated, ready, available, unavailable, and the
 //! Available and Progressing conditions.
 //!
+//! The Progressing condition follows upstream's `syncRolloutStatus`: NewReplicaSetCreated
+//! (or FoundNewReplicaSet), ReplicaSetUpdated while replicas move, NewReplicaSetAvailable
+//! when done, and `False/ProgressDeadlineExceeded` when nothing moved for
+//! `progressDeadlineSeconds` (the controller wakes at each deadline). A paused Deployment
+//! keeps its ReplicaSets, creates none, and reports `Unknown/DeploymentPaused`.
+//!
 //! The pod-template-hash is upstream's encoding (FNV-32a, then `SafeEncodeString`) of
 //! our JSON form of the template, so the names look like real ones but differ.
-//! `rollout` commands, pause, progress deadlines and `minReadySeconds` on the
-//! Deployment itself are not done yet.
+//! Proportional scaling of a paused rollout with several active ReplicaSets is not done:
+//! scaling then waits for the rollout to resume.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::api::apps_v1::{Deployment, DeploymentCondition, ReplicaSet};
@@ -23,11 +29,11 @@ use crate::api::{Kind, Object, ObjectMeta, Resource};
 use crate::apiserver::store::{EventType as WatchType, WatchFilter, WatchId};
 use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::events::{self, EventType, Recorder};
-use crate::sim::{Component, ComponentCtx};
+use crate::sim::{Component, ComponentCtx, Millis};
 
 /// The label that ties a ReplicaSet and its pods to one template.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
-const REVISION: &str = "deployment.kubernetes.io/revision";
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
 const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
 
@@ -37,6 +43,8 @@ pub struct DeploymentController {
     deployments: Option<WatchId>,
     sets: Option<WatchId>,
     recorder: Recorder,
+    /// When each Deployment with a rollout under way must be looked at again.
+    deadlines: BTreeMap<Key, Millis>,
 }
 
 impl Default for DeploymentController {
@@ -45,6 +53,7 @@ impl Default for DeploymentController {
             deployments: None,
             sets: None,
             recorder: Recorder::legacy("deployment-controller", ""),
+            deadlines: BTreeMap::new(),
         }
     }
 }
@@ -145,7 +154,9 @@ impl DeploymentController {
         }
     }
 
-    fn sync(&mut self, ctx: &mut ComponentCtx, (ns, name): &Key) {
+    fn sync(&mut self, ctx: &mut ComponentCtx, key: &Key) {
+        self.deadlines.remove(key);
+        let (ns, name) = key;
         let Ok(o) = ctx.api.get(Kind::Deployment, ns, name) else {
             return;
         };
@@ -185,6 +196,11 @@ impl DeploymentController {
             _ => (0, 0),
         };
         let old_total: i32 = olds.iter().map(|r| replicas(r)).sum();
+        if d.spec.paused {
+            self.sync_paused(ctx, &d, &sets, new_rs.as_deref());
+            return;
+        }
+        let mut progress_note = None;
         // The new ReplicaSet: created for a new template, at the next revision.
         if new_rs.is_none() {
             let hash = template_hash(&d);
@@ -215,6 +231,10 @@ impl DeploymentController {
                                 r.metadata.name
                             ),
                         );
+                        progress_note = Some((
+                            "NewReplicaSetCreated",
+                            format!("Created new replica set \"{}\"", r.metadata.name),
+                        ));
                         new_rs = Some(r.clone());
                     }
                 }
@@ -235,6 +255,12 @@ impl DeploymentController {
             }
         }
         let Some(new_rs) = new_rs else { return };
+        if progress_note.is_none() && progressing(&d).is_none() {
+            progress_note = Some((
+                "FoundNewReplicaSet",
+                format!("Found new replica set \"{}\"", new_rs.metadata.name),
+            ));
+        }
         let new_replicas = replicas(&new_rs);
         if !rolling {
             // Recreate: every old pod gone before the new ones start.
@@ -285,7 +311,29 @@ impl DeploymentController {
             }
         }
         self.cleanup(ctx, &d);
-        self.update_status(ctx, &d);
+        self.update_status(ctx, &d, Some(&new_rs), progress_note);
+    }
+
+    /// A paused Deployment: no new ReplicaSet; a lone active one follows `replicas`.
+    fn sync_paused(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        d: &Deployment,
+        sets: &[Arc<ReplicaSet>],
+        new_rs: Option<&ReplicaSet>,
+    ) {
+        let want = d.spec.replicas.unwrap_or(1).max(0);
+        let active: Vec<&Arc<ReplicaSet>> = sets.iter().filter(|r| replicas(r) > 0).collect();
+        let target = match active.as_slice() {
+            [one] => Some(&***one),
+            [] => new_rs.or_else(|| sets.iter().max_by_key(|r| revision(r)).map(|r| &**r)),
+            _ => None,
+        };
+        if let Some(r) = target {
+            self.scale(ctx, d, r, want, want);
+        }
+        self.cleanup(ctx, d);
+        self.update_status(ctx, d, new_rs, None);
     }
 
     /// Deletes old, empty ReplicaSets beyond `revisionHistoryLimit` (10), oldest first.
@@ -310,33 +358,64 @@ impl DeploymentController {
         }
     }
 
-    fn update_status(&mut self, ctx: &mut ComponentCtx, d: &Deployment) {
+    /// Writes the status, the revision annotation and the conditions. `note` is the
+    /// Progressing condition upstream records when it creates or first finds the new
+    /// ReplicaSet, before the rollout's own progress check.
+    fn update_status(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        d: &Deployment,
+        new_rs: Option<&ReplicaSet>,
+        note: Option<(&str, String)>,
+    ) {
         let sets = Self::owned_sets(ctx.api, d);
         let want = d.spec.replicas.unwrap_or(1).max(0);
         let count = |f: fn(&crate::api::apps_v1::ReplicaSetStatus) -> i32| -> i32 {
             sets.iter().filter_map(|r| r.status.as_ref()).map(f).sum()
         };
-        let replicas_now = count(|s| s.replicas);
-        let ready = count(|s| s.ready_replicas);
-        let available = count(|s| s.available_replicas);
-        let updated = sets
-            .iter()
-            .find(|r| same_template(r, d))
+        let now = Time(ctx.now / 1000 * 1000);
+        let deadline = d
+            .spec
+            .progress_deadline_seconds
+            .filter(|&s| s != i32::MAX)
+            .map(|s| i64::from(s) * 1000);
+        // What upstream has already written before its rollout check.
+        let mut before = d.status.clone().unwrap_or_default();
+        if let (Some((reason, message)), Some(_)) = (note, deadline) {
+            set_condition(&mut before, now, "Progressing", "True", reason, message);
+        }
+        let paused_reason = progressing_in(&before).map(|c| c.reason.clone());
+        if paused_reason.as_deref() != Some("ProgressDeadlineExceeded") {
+            let was_paused = paused_reason.as_deref() == Some("DeploymentPaused");
+            if d.spec.paused && !was_paused {
+                set_condition(
+                    &mut before,
+                    now,
+                    "Progressing",
+                    "Unknown",
+                    "DeploymentPaused",
+                    "Deployment is paused".into(),
+                );
+            } else if !d.spec.paused && was_paused {
+                set_condition(
+                    &mut before,
+                    now,
+                    "Progressing",
+                    "Unknown",
+                    "DeploymentResumed",
+                    "Deployment is resumed".into(),
+                );
+            }
+        }
+        let mut st = before.clone();
+        st.observed_generation = d.metadata.generation.unwrap_or(0);
+        st.replicas = count(|s| s.replicas);
+        st.updated_replicas = new_rs
             .and_then(|r| r.status.as_ref())
             .map_or(0, |s| s.replicas);
-        let new_name = sets
-            .iter()
-            .find(|r| same_template(r, d))
-            .map(|r| r.metadata.name.clone())
-            .unwrap_or_default();
-        let mut st = d.status.clone().unwrap_or_default();
-        let before = st.clone();
-        st.observed_generation = d.metadata.generation.unwrap_or(0);
-        st.replicas = replicas_now;
-        st.updated_replicas = updated;
-        st.ready_replicas = ready;
-        st.available_replicas = available;
-        st.unavailable_replicas = (want - available).max(0);
+        st.ready_replicas = count(|s| s.ready_replicas);
+        st.available_replicas = count(|s| s.available_replicas);
+        st.unavailable_replicas = (want - st.available_replicas).max(0);
         let unavailable = match &d.spec.strategy.rolling_update {
             Some(ru) if d.spec.strategy.type_ != "Recreate" => ru
                 .max_unavailable
@@ -345,37 +424,10 @@ impl DeploymentController {
                 .unwrap_or(0),
             _ => 0,
         };
-        let now = Time(ctx.now / 1000 * 1000);
-        let set_condition = |st: &mut crate::api::apps_v1::DeploymentStatus,
-                             type_: &str,
-                             status: &str,
-                             reason: &str,
-                             message: String| {
-            match st.conditions.iter_mut().find(|c| c.type_ == type_) {
-                Some(c) => {
-                    if c.status != status {
-                        c.last_transition_time = Some(now);
-                    }
-                    if c.status != status || c.reason != reason || c.message != message {
-                        c.last_update_time = Some(now);
-                    }
-                    c.status = status.into();
-                    c.reason = reason.into();
-                    c.message = message;
-                }
-                None => st.conditions.push(DeploymentCondition {
-                    type_: type_.into(),
-                    status: status.into(),
-                    last_update_time: Some(now),
-                    last_transition_time: Some(now),
-                    reason: reason.into(),
-                    message,
-                }),
-            }
-        };
-        if available >= want - unavailable {
+        if st.available_replicas >= want - unavailable {
             set_condition(
                 &mut st,
+                now,
                 "Available",
                 "True",
                 "MinimumReplicasAvailable",
@@ -384,33 +436,141 @@ impl DeploymentController {
         } else {
             set_condition(
                 &mut st,
+                now,
                 "Available",
                 "False",
                 "MinimumReplicasUnavailable",
                 "Deployment does not have minimum availability.".into(),
             );
         }
-        let complete = updated == want && replicas_now == want && available == want;
-        let (reason, message) = if complete {
-            (
-                "NewReplicaSetAvailable",
-                format!("ReplicaSet \"{new_name}\" has successfully progressed."),
-            )
-        } else {
-            (
-                "ReplicaSetUpdated",
-                format!("ReplicaSet \"{new_name}\" is progressing."),
-            )
-        };
-        set_condition(&mut st, "Progressing", "True", reason, message);
+        if !d.spec.paused {
+            if deadline.is_none() {
+                st.conditions.retain(|c| c.type_ != "Progressing");
+            }
+            let current = progressing_in(&before);
+            let finished = st.replicas == st.updated_replicas
+                && current.is_some_and(|c| c.reason == "NewReplicaSetAvailable");
+            if let (Some(deadline), false) = (deadline, finished) {
+                let rs_name = new_rs.map(|r| r.metadata.name.clone());
+                let message = |what: &str| match &rs_name {
+                    Some(n) => format!("ReplicaSet \"{n}\" {what}."),
+                    None => format!("Deployment \"{}\" {what}.", d.metadata.name),
+                };
+                let complete = st.updated_replicas == want
+                    && st.replicas == want
+                    && st.available_replicas == want
+                    && st.observed_generation >= d.metadata.generation.unwrap_or(0);
+                let old_pending =
+                    |s: &crate::api::apps_v1::DeploymentStatus| s.replicas - s.updated_replicas;
+                let moved = st.updated_replicas > before.updated_replicas
+                    || old_pending(&st) < old_pending(&before)
+                    || st.ready_replicas > before.ready_replicas
+                    || st.available_replicas > before.available_replicas;
+                if complete {
+                    set_condition(
+                        &mut st,
+                        now,
+                        "Progressing",
+                        "True",
+                        "NewReplicaSetAvailable",
+                        message("has successfully progressed"),
+                    );
+                } else if moved {
+                    // Progress refreshes lastUpdateTime even when the reason stays.
+                    let transition = current
+                        .filter(|c| c.status == "True")
+                        .and_then(|c| c.last_transition_time)
+                        .unwrap_or(now);
+                    st.conditions.retain(|c| c.type_ != "Progressing");
+                    st.conditions.push(DeploymentCondition {
+                        type_: "Progressing".into(),
+                        status: "True".into(),
+                        last_update_time: Some(now),
+                        last_transition_time: Some(transition),
+                        reason: "ReplicaSetUpdated".into(),
+                        message: message("is progressing"),
+                    });
+                } else if let Some(c) = progressing_in(&st) {
+                    let timed_out = c.reason == "ProgressDeadlineExceeded"
+                        || (c.reason != "NewReplicaSetAvailable"
+                            && c.last_update_time.is_some_and(|t| t.0 + deadline < ctx.now));
+                    if timed_out {
+                        set_condition(
+                            &mut st,
+                            now,
+                            "Progressing",
+                            "False",
+                            "ProgressDeadlineExceeded",
+                            message("has timed out progressing"),
+                        );
+                    }
+                }
+                // Come back when the deadline passes, unless it already has.
+                if let Some(c) = progressing_in(&st) {
+                    if c.status == "True" && c.reason != "NewReplicaSetAvailable" && !complete {
+                        let at = c.last_update_time.map_or(ctx.now, |t| t.0) + deadline + 1000;
+                        let key = (d.metadata.namespace.clone(), d.metadata.name.clone());
+                        self.deadlines.insert(key, at.max(ctx.now + 1));
+                    }
+                }
+            }
+        }
         // Upstream lists Available first, then Progressing.
         st.conditions.sort_by_key(|c| c.type_ != "Available");
-        if d.status.is_none() || st != before {
+        let revision_now = new_rs.map(|r| revision(r).to_string());
+        let annotation_stale = revision_now
+            .as_ref()
+            .is_some_and(|r| d.metadata.annotations.get(REVISION) != Some(r));
+        if d.status.is_none() || Some(&st) != d.status.as_ref() || annotation_stale {
             let mut d2 = d.clone();
+            if let (Some(r), true) = (revision_now, annotation_stale) {
+                d2.metadata.annotations.insert(REVISION.into(), r);
+            }
             d2.status = Some(st);
             let _ = ctx.api.update_status(d2.into_object());
         }
     }
+}
+
+fn progressing_in(st: &crate::api::apps_v1::DeploymentStatus) -> Option<&DeploymentCondition> {
+    st.conditions.iter().find(|c| c.type_ == "Progressing")
+}
+
+fn progressing(d: &Deployment) -> Option<&DeploymentCondition> {
+    d.status.as_ref().and_then(progressing_in)
+}
+
+/// Upstream `SetDeploymentCondition`: the same status and reason change nothing; a new
+/// status moves lastTransitionTime.
+fn set_condition(
+    st: &mut crate::api::apps_v1::DeploymentStatus,
+    now: Time,
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: String,
+) {
+    if let Some(c) = st.conditions.iter_mut().find(|c| c.type_ == type_) {
+        if c.status == status && c.reason == reason {
+            return;
+        }
+        if c.status != status {
+            c.last_transition_time = Some(now);
+        }
+        c.last_update_time = Some(now);
+        c.status = status.into();
+        c.reason = reason.into();
+        c.message = message;
+        return;
+    }
+    st.conditions.push(DeploymentCondition {
+        type_: type_.into(),
+        status: status.into(),
+        last_update_time: Some(now),
+        last_transition_time: Some(now),
+        reason: reason.into(),
+        message,
+    });
 }
 
 fn new_replica_set(
@@ -502,8 +662,18 @@ impl Component for DeploymentController {
                 }
             }
         }
+        let due: Vec<Key> = self
+            .deadlines
+            .iter()
+            .filter(|(_, &at)| at <= ctx.now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        dirty.extend(due);
         for key in dirty {
             self.sync(ctx, &key);
+        }
+        if let Some(&at) = self.deadlines.values().min() {
+            ctx.wake_at(at);
         }
         if let Some(w) = self.deployments {
             // Our own status writes need no second look.

@@ -324,7 +324,7 @@ spec:
 Namespace:              default
 CreationTimestamp:      Wed, 01 Jan 2025 00:00:00 +0000
 Labels:                 app=flask-app
-Annotations:            <none>
+Annotations:            deployment.kubernetes.io/revision: 1
 Selector:               app=flask-app
 Replicas:               3 desired | 3 updated | 3 total | 0 available | 3 unavailable
 StrategyType:           RollingUpdate

@@ -16,6 +16,7 @@ pub mod label;
 pub mod logs;
 pub mod printers;
 pub mod resources;
+pub mod rollout;
 pub mod run;
 pub mod scale;
 pub mod table;
@@ -156,6 +157,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "exec" => exec::run(ctx, rest),
         "run" => run::run(ctx, rest),
         "scale" => scale::run(ctx, rest),
+        "rollout" => rollout::run(ctx, rest),
         "api-resources" => info::api_resources(ctx, rest),
         "version" => info::version(ctx, rest),
         "cluster-info" => info::cluster_info(ctx, rest),
