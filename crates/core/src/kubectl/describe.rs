@@ -535,9 +535,9 @@ Allocatable:
   memory:             8Gi
   pods:               110
 System Info:
-  Machine ID:                 3b69a2be82f24a17b06470d90231e672
-  System UUID:                f21f9f54-eb6d-44aa-bb96-88b9d5d93e65
-  Boot ID:                    9bad01f5-4236-470c-9f8e-a043d8009f86
+  Machine ID:                 2bf06c7f46af41a390e8bfdbd7371cb1
+  System UUID:                a36d1dbd-d10d-458e-8749-3ce821165354
+  Boot ID:                    d213f326-330f-43a7-a179-fad92c3b6572
   Kernel Version:             6.8.0-kubeplay
   OS Image:                   Debian GNU/Linux 12 (bookworm)
   Operating System:           linux

@@ -196,11 +196,13 @@ fn status(ctx: &mut Ctx, a: &Args, d: &Deployment, out: &mut Output) -> Result<S
     let limit = match a.get("timeout").map(crate::shell::parse_duration) {
         None | Some(Some(0)) => DEFAULT_WAIT_MS,
         Some(Some(t)) => t,
-        Some(None) => return Err(format!(
+        Some(None) => {
+            return Err(format!(
             "error: invalid argument {:?} for \"--timeout\" flag: time: invalid duration {:?}\n",
             a.get("timeout").unwrap_or(""),
             a.get("timeout").unwrap_or("")
-        )),
+        ))
+        }
     };
     let (ns, name) = (d.metadata.namespace.clone(), d.metadata.name.clone());
     let mut last = String::new();

@@ -176,9 +176,10 @@ impl Cluster {
         c
     }
 
-    /// Adds a component: it starts at once (registering, opening its watches).
+    /// Adds a component: it starts at once (registering, opening its watches). Its
+    /// random generator depends on the seed and its name only.
     pub fn add_component(&mut self, component: Box<dyn Component>) -> usize {
-        let rng = self.rng.fork();
+        let rng = Rng::named(self.config.seed, &component.name());
         self.components.push(Slot {
             component,
             rng,

@@ -28,6 +28,17 @@ impl Rng {
     }
 
     /// A new independent generator derived from this one (for a component of its own).
+    /// A generator for one named part of the cluster: the seed mixed with the name
+    /// (FNV-1a), so adding a component never changes another one's random choices.
+    pub fn named(seed: u64, name: &str) -> Rng {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in name.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        Rng::new(seed ^ h)
+    }
+
     pub fn fork(&mut self) -> Rng {
         Rng::new(self.next_u64())
     }
