@@ -10,6 +10,7 @@ pub mod controllers;
 pub mod events;
 pub mod kubectl;
 pub mod kubelet;
+pub mod metrics;
 pub mod network;
 pub mod scheduler;
 pub mod shell;

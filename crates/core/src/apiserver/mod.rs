@@ -39,6 +39,10 @@ pub struct ApiServer {
     rng: Rng,
     pub store: Store,
     services: allocators::ServiceAllocators,
+    /// The kubelets' resource-metrics endpoints (what metrics-server scrapes).
+    pub kubelet_stats: crate::metrics::KubeletStats,
+    /// The `metrics.k8s.io` API, served by metrics-server.
+    pub metrics: crate::metrics::MetricsApi,
 }
 
 impl ApiServer {
@@ -48,6 +52,8 @@ impl ApiServer {
             rng,
             store: Store::default(),
             services: Default::default(),
+            kubelet_stats: Default::default(),
+            metrics: Default::default(),
         }
     }
 

@@ -21,6 +21,7 @@ pub mod run;
 pub mod scale;
 pub mod table;
 pub mod taint;
+pub mod top;
 pub mod yaml;
 
 use crate::apiserver::ApiError;
@@ -158,6 +159,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "run" => run::run(ctx, rest),
         "scale" => scale::run(ctx, rest),
         "rollout" => rollout::run(ctx, rest),
+        "top" => top::run(ctx, rest),
         "api-resources" => info::api_resources(ctx, rest),
         "version" => info::version(ctx, rest),
         "cluster-info" => info::cluster_info(ctx, rest),

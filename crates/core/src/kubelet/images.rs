@@ -34,6 +34,9 @@ pub struct Process {
     pub http: Option<fn(&str) -> u16>,
     /// Memory it uses, in bytes (over the container's limit: OOMKilled).
     pub memory_bytes: i64,
+    /// CPU it would use if nothing held it back, in millicores (1000 per busy
+    /// thread); the kubelet throttles it at the container's CPU limit.
+    pub cpu_millicores: i64,
 }
 
 /// Log lines written in a loop.
@@ -59,6 +62,15 @@ impl Process {
             ports: vec![port],
             http: Some(http),
             ..Process::serve(logs)
+        }
+    }
+
+    /// The same process with its idle usage: `cpu_millicores` and `memory_bytes`.
+    pub fn using(self, cpu_millicores: i64, memory_bytes: i64) -> Process {
+        Process {
+            cpu_millicores,
+            memory_bytes,
+            ..self
         }
     }
 
@@ -153,7 +165,7 @@ fn nginx(e: &Exec) -> Process {
     ] {
         logs.push((0, format!("{ts} [notice] 1#1: {n}")));
     }
-    Process::http_server(80, static_site, logs)
+    Process::http_server(80, static_site, logs).using(0, 3_200 * KIB)
 }
 
 /// hashicorp/http-echo: answers every path on `-listen` (`:5678` by default).
@@ -174,10 +186,11 @@ fn http_echo(e: &Exec) -> Process {
         any_path,
         vec![(0, format!("{ts} [INFO] server is listening on :{port}"))],
     )
+    .using(1, 2_600 * KIB)
 }
 
 fn httpd(_: &Exec) -> Process {
-    Process::http_server(80, static_site, Vec::new())
+    Process::http_server(80, static_site, Vec::new()).using(1, 9_800 * KIB)
 }
 
 fn redis(_: &Exec) -> Process {
@@ -188,6 +201,7 @@ fn redis(_: &Exec) -> Process {
             "1:M 01 Jan 2025 00:00:00.000 * Ready to accept connections tcp".to_string(),
         )],
     )
+    .using(2, 3_400 * KIB)
 }
 
 /// The seeds' Flask app on port 5000.
@@ -207,6 +221,7 @@ fn flask_app(_: &Exec) -> Process {
         .map(|l| (0, l.to_string()))
         .collect(),
     )
+    .using(1, 22_500 * KIB)
 }
 
 /// agnhost: `netexec` (HTTP on 8080), `serve-hostname` (HTTP on 9376), else pauses.
@@ -217,9 +232,11 @@ fn agnhost(e: &Exec) -> Process {
         .map(String::as_str)
         .find(|a| !a.starts_with('/') && !a.starts_with('-'))
     {
-        Some("netexec") => Process::http_server(8080, any_path, Vec::new()),
-        Some("serve-hostname") => Process::http_server(9376, any_path, Vec::new()),
-        _ => Process::serve(Vec::new()),
+        Some("netexec") => Process::http_server(8080, any_path, Vec::new()).using(1, 10_300 * KIB),
+        Some("serve-hostname") => {
+            Process::http_server(9376, any_path, Vec::new()).using(1, 6_100 * KIB)
+        }
+        _ => Process::serve(Vec::new()).using(0, 1_900 * KIB),
     }
 }
 
@@ -234,7 +251,9 @@ fn stress_bytes(s: &str) -> Option<i64> {
     num.parse::<i64>().ok().map(|n| n.saturating_mul(mult))
 }
 
-/// polinux/stress: `stress --vm N --vm-bytes SIZE` holds N x SIZE of memory.
+/// polinux/stress: `stress --cpu N --vm M --vm-bytes SIZE [--vm-hang S]`: N busy
+/// threads, and M workers each holding SIZE of memory (busy too, unless they hang
+/// between allocations).
 fn stress(e: &Exec) -> Process {
     let arg = |name: &str| {
         e.argv
@@ -242,18 +261,39 @@ fn stress(e: &Exec) -> Process {
             .position(|a| a == name)
             .and_then(|i| e.argv.get(i + 1))
     };
-    let workers: i64 = arg("--vm").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let count = |name: &str| -> i64 { arg(name).and_then(|v| v.parse().ok()).unwrap_or(0) };
+    let (cpus, workers) = (count("--cpu"), count("--vm"));
     let bytes = arg("--vm-bytes")
         .and_then(|v| stress_bytes(v))
         .unwrap_or(256 << 20);
+    let busy_vm = if arg("--vm-hang").is_some() {
+        0
+    } else {
+        workers
+    };
     Process {
-        memory_bytes: workers.saturating_mul(bytes),
         logs: vec![(
             0,
-            format!("stress: info: [1] dispatching hogs: 0 cpu, 0 io, {workers} vm, 0 hdd"),
+            format!("stress: info: [1] dispatching hogs: {cpus} cpu, 0 io, {workers} vm, 0 hdd"),
         )],
         ..Process::serve(Vec::new())
     }
+    .using(
+        cpus.saturating_add(busy_vm).saturating_mul(1000),
+        workers.saturating_mul(bytes).saturating_add(700 * KIB),
+    )
+}
+
+/// vish/stress (the docs' CPU example): `-cpus N` keeps N threads busy.
+fn vish_stress(e: &Exec) -> Process {
+    let cpus: i64 = e
+        .argv
+        .iter()
+        .position(|a| a == "-cpus" || a == "--cpus")
+        .and_then(|i| e.argv.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Process::serve(Vec::new()).using(cpus.saturating_mul(1000), 1_100 * KIB)
 }
 
 /// The images' shells (busybox, alpine): `sh -c SCRIPT` runs the script, other
@@ -342,6 +382,7 @@ pub(crate) fn expand(word: &str, e: &Exec) -> String {
 pub fn run_script(script: &str, e: &Exec) -> Process {
     let mut p = Process {
         ignores_sigterm: true,
+        memory_bytes: 300 * KIB,
         ..Default::default()
     };
     // `while true; do BODY; done`: what comes before runs once, the body forever.
@@ -382,6 +423,10 @@ pub fn run_script(script: &str, e: &Exec) -> Process {
             );
             p.exit = Some((elapsed.saturating_add(at), code));
             return p;
+        }
+        if t == 0 {
+            // A loop that never sleeps keeps one CPU busy.
+            p.cpu_millicores = 1000;
         }
         if t > 0 || lines.is_empty() {
             p.repeat = Some(Repeat {
@@ -614,7 +659,7 @@ fn postgres(e: &Exec) -> Process {
         .get("POSTGRES_HOST_AUTH_METHOD")
         .is_some_and(|v| v == "trust");
     if has("POSTGRES_PASSWORD") || trust {
-        return Process::tcp_server(5432, Vec::new());
+        return Process::tcp_server(5432, Vec::new()).using(4, 38 * MIB);
     }
     exits_with_message(
         200,
@@ -647,7 +692,7 @@ fn mysql(e: &Exec) -> Process {
         || set("MYSQL_ALLOW_EMPTY_PASSWORD")
         || set("MYSQL_RANDOM_ROOT_PASSWORD")
     {
-        return Process::tcp_server(3306, Vec::new());
+        return Process::tcp_server(3306, Vec::new()).using(6, 372 * MIB);
     }
     exits_with_message(
         300,
@@ -673,6 +718,8 @@ impl Default for Catalogue {
 }
 
 const MB: i64 = 1_000_000;
+const KIB: i64 = 1 << 10;
+const MIB: i64 = 1 << 20;
 
 impl Catalogue {
     /// The built-in images.
@@ -700,6 +747,13 @@ impl Catalogue {
             ),
             img("httpd", 58 * MB, &[], &["httpd-foreground"], httpd),
             img("polinux/stress", 4_200_000, &[], &["stress"], stress),
+            img(
+                "vish/stress",
+                2_500_000,
+                &["/stress"],
+                &["-logtostderr"],
+                vish_stress,
+            ),
             img("busybox", 2_160_000, &[], sh, shell_image),
             img("alpine", 3_650_000, &[], &["/bin/sh"], shell_image),
             Image {

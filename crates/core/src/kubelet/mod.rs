@@ -29,6 +29,7 @@ use crate::api::{Kind, Object, ObjectMeta, Resource};
 use crate::apiserver::bootstrap::{node_object, NodeShape};
 use crate::apiserver::store::{WatchFilter, WatchId};
 use crate::apiserver::{ApiServer, DeleteOptions};
+use crate::metrics::NodeUsage;
 use crate::sim::{Component, ComponentCtx, Millis};
 
 /// The namespace of node heartbeats.
@@ -83,6 +84,16 @@ pub struct Kubelet {
 }
 
 /// The built-in image catalogue, shared by every kubelet.
+/// What a node's own processes use, in millicores and bytes: the kubelet, containerd
+/// and the OS, and on the control-plane node etcd and the control plane too.
+fn system_usage(shape: &NodeShape) -> (i64, i64) {
+    if shape.control_plane {
+        (180, 640 << 20)
+    } else {
+        (25, 210 << 20)
+    }
+}
+
 pub fn builtin_catalogue() -> Arc<Catalogue> {
     static CATALOGUE: OnceLock<Arc<Catalogue>> = OnceLock::new();
     CATALOGUE
@@ -325,6 +336,10 @@ impl Kubelet {
                     if let Some(ip) = &wk.ip {
                         self.addresses.release(ip);
                     }
+                    let m = &wk.pod.metadata;
+                    ctx.api
+                        .kubelet_stats
+                        .remove_pod(&m.namespace, &m.name, &m.uid);
                 }
                 self.due.remove(&key);
                 continue;
@@ -388,6 +403,13 @@ impl Kubelet {
             }
             let next = wk.sync(now, &mut env);
             let events = env.events;
+            let fingerprint = wk.usage_fingerprint();
+            if fingerprint != wk.reported_usage {
+                wk.reported_usage = fingerprint;
+                let usage = wk.usage(&self.shape.name);
+                let m = &wk.pod.metadata;
+                ctx.api.kubelet_stats.set_pod(&m.namespace, &m.name, usage);
+            }
             wk.synced = true;
             // Nothing the status shows changed: no status to build or write.
             if before == Some(wk.signature(now)) && events.is_empty() && !wk.stopped {
@@ -456,7 +478,12 @@ impl Kubelet {
     /// their request they are. Returns whether the pressure condition changed.
     fn check_memory(&mut self, ctx: &mut ComponentCtx) -> bool {
         let now = ctx.now;
-        let used: i64 = self.workers.values().map(PodWorker::memory_usage).sum();
+        let used: i64 = system_usage(&self.shape).1
+            + self
+                .workers
+                .values()
+                .map(PodWorker::memory_usage)
+                .sum::<i64>();
         let available = self.shape.memory_bytes - used;
         let low = available < EVICTION_MEMORY_AVAILABLE;
         if low {
@@ -578,14 +605,28 @@ impl Component for Kubelet {
     }
 
     fn run(&mut self, ctx: &mut ComponentCtx) {
+        let node = self.shape.name.as_str();
         match self.power {
             Power::Running => {}
             Power::Stopped => {
+                ctx.api.kubelet_stats.set_node(node, NodeUsage::default());
                 ctx.wake_after(LEASE_RENEW_INTERVAL);
                 return;
             }
-            Power::Deleted => return,
+            Power::Deleted => {
+                ctx.api.kubelet_stats.remove_node(node);
+                return;
+            }
         }
+        let (cpu_milli, memory_bytes) = system_usage(&self.shape);
+        ctx.api.kubelet_stats.set_node(
+            node,
+            NodeUsage {
+                system_cpu_nanocores: cpu_milli * 1_000_000,
+                system_memory_bytes: memory_bytes,
+                up: true,
+            },
+        );
         if !self.registered {
             self.register(ctx);
         }

@@ -172,6 +172,7 @@ impl Cluster {
             crate::controllers::garbage_collector::GarbageCollector::new(),
         ));
         c.add_component(Box::new(crate::scheduler::component::KubeScheduler::new()));
+        c.add_component(Box::new(crate::metrics::MetricsServer::new()));
         c.settle();
         c
     }
