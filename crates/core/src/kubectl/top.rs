@@ -10,7 +10,7 @@ use super::{server_error, table, Ctx, Output};
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
 use crate::api::{Kind, Object};
-use crate::metrics::ContainerUsage;
+use crate::metrics::{self, ContainerUsage};
 
 const POD_FLAGS: &[Flag] = &[
     flag("all-namespaces", Some('A'), false),
@@ -113,8 +113,8 @@ fn top_pod(ctx: &mut Ctx, argv: &[String]) -> Output {
     let mut found: Vec<(String, String, Vec<ContainerUsage>)> = Vec::new();
     for p in &pods {
         let m = p.meta();
-        if let Some(pm) = api.metrics.pods.get(&(m.namespace.clone(), m.name.clone())) {
-            found.push((m.namespace.clone(), m.name.clone(), pm.containers.clone()));
+        if let Some(pm) = metrics::pod_metrics(api, &m.namespace, &m.name) {
+            found.push((pm.namespace, pm.name, pm.containers));
         }
     }
     if let (Some(n), true) = (&name, found.is_empty()) {
@@ -249,9 +249,10 @@ fn top_node(ctx: &mut Ctx, argv: &[String]) -> Output {
         Err(e) => return Output::err(super::selector_error(Kind::Node, &label_str, "", &e)),
     };
     let api = &ctx.cluster.api;
+    let node_metrics = metrics::node_metrics(api);
     let nodes: Vec<std::sync::Arc<Object>> = match a.positionals.first() {
         Some(n) => {
-            if !api.metrics.nodes.contains_key(n) {
+            if !node_metrics.contains_key(n) {
                 return Output::err(format!(
                     "Error from server (NotFound): nodemetrics.metrics.k8s.io {n:?} not found\n"
                 ));
@@ -277,7 +278,7 @@ fn top_node(ctx: &mut Ctx, argv: &[String]) -> Output {
         };
         let cpu_avail = list.get("cpu").map_or(0, |q| q.milli_value());
         let mem_avail = list.get("memory").map_or(0, |q| q.milli_value());
-        match api.metrics.nodes.get(&n.metadata.name) {
+        match node_metrics.get(&n.metadata.name) {
             Some(m) => with.push((
                 n.metadata.name.clone(),
                 m.cpu_nanocores,

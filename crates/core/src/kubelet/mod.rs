@@ -408,7 +408,9 @@ impl Kubelet {
                 wk.reported_usage = fingerprint;
                 let usage = wk.usage(&self.shape.name);
                 let m = &wk.pod.metadata;
-                ctx.api.kubelet_stats.set_pod(&m.namespace, &m.name, usage);
+                ctx.api
+                    .kubelet_stats
+                    .set_pod(&m.namespace, &m.name, usage, now);
             }
             wk.synced = true;
             // Nothing the status shows changed: no status to build or write.
@@ -609,7 +611,9 @@ impl Component for Kubelet {
         match self.power {
             Power::Running => {}
             Power::Stopped => {
-                ctx.api.kubelet_stats.set_node(node, NodeUsage::default());
+                ctx.api
+                    .kubelet_stats
+                    .set_node(node, NodeUsage::default(), ctx.now);
                 ctx.wake_after(LEASE_RENEW_INTERVAL);
                 return;
             }
@@ -626,6 +630,7 @@ impl Component for Kubelet {
                 system_memory_bytes: memory_bytes,
                 up: true,
             },
+            ctx.now,
         );
         if !self.registered {
             self.register(ctx);
