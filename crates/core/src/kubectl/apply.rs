@@ -355,26 +355,10 @@ fn merge_patch(from: &Value, to: &Value) -> Value {
     }
 }
 
-/// The strategic-merge key of a list, from the field name and what its items hold.
+/// The strategic-merge key of a list, from the field name and what its items hold (the
+/// table is shared with the API server's strategic merge patch).
 fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
-    let has = |k: &str| items.iter().all(|i| i.get(k).is_some()) && !items.is_empty();
-    match field {
-        "containers"
-        | "initContainers"
-        | "ephemeralContainers"
-        | "env"
-        | "volumes"
-        | "imagePullSecrets" => Some("name"),
-        "volumeMounts" => Some("mountPath"),
-        "volumeDevices" => Some("devicePath"),
-        "hostAliases" => Some("ip"),
-        "ownerReferences" => Some("uid"),
-        "conditions" => Some("type"),
-        "topologySpreadConstraints" => Some("topologyKey"),
-        "ports" if has("containerPort") => Some("containerPort"),
-        "ports" if has("port") => Some("port"),
-        _ => None,
-    }
+    crate::apiserver::patch::apply_merge_key(field, items)
 }
 
 /// Client-side apply's three-way merge: fields in `modified` win; fields that were in
