@@ -329,7 +329,7 @@ fn apply_one(ctx: &mut Ctx, mut obj: Object, d: &Decoded, source: &str) -> Resul
 /// A JSON merge patch that turns `from` into `to` (what changed; `null` for removed keys).
 /// kubectl prints its patch in apply errors; this is the same change, without the
 /// strategic-merge list directives.
-fn merge_patch(from: &Value, to: &Value) -> Value {
+pub fn merge_patch(from: &Value, to: &Value) -> Value {
     match (from, to) {
         (Value::Object(f), Value::Object(t)) => {
             let mut out = Map::new();

@@ -5,9 +5,11 @@
 pub mod apply;
 pub mod args;
 pub mod cordon;
+pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod drain;
+pub mod edit;
 pub mod exec;
 pub mod get;
 pub mod info;
@@ -153,7 +155,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "get" => get::run(ctx, rest),
         "describe" => describe::run(ctx, rest),
         "apply" => apply::run_apply(ctx, rest),
-        "create" => apply::run_create(ctx, rest),
+        "create" => create::run(ctx, rest),
+        "expose" => create::run_expose(ctx, rest),
+        "edit" => edit::run(ctx, rest),
         "delete" => delete::run(ctx, rest),
         "logs" => logs::run(ctx, rest),
         "exec" => exec::run(ctx, rest),
