@@ -82,9 +82,7 @@ pub fn list_strategy(kind: Option<Kind>, path: &[&str]) -> ListStrategy {
         "ports" if in_container => MergeByKey("containerPort"),
         "ports" if kind == Some(Kind::Service) && path == ["spec", "ports"] => MergeByKey("port"),
         "ports" if kind.is_none() && parent == "spec" => MergeByKey("port"),
-        "volumes" | "imagePullSecrets" | "resourceClaims" | "schedulingGates" => {
-            MergeByKey("name")
-        }
+        "volumes" | "imagePullSecrets" | "resourceClaims" | "schedulingGates" => MergeByKey("name"),
         "hostAliases" | "podIPs" | "hostIPs" => MergeByKey("ip"),
         "topologySpreadConstraints" => MergeByKey("topologyKey"),
         "ownerReferences" if parent == "metadata" => MergeByKey("uid"),
@@ -329,9 +327,9 @@ fn go_json_scan(b: &[u8]) -> Result<(), String> {
                             }
                             Some(&c) => {
                                 return Err(format!(
-                                    "invalid character {} looking for beginning of object key string",
-                                    quote_char(c)
-                                ))
+                                "invalid character {} looking for beginning of object key string",
+                                quote_char(c)
+                            ))
                             }
                         }
                     }
@@ -544,11 +542,15 @@ pub fn json_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
         let path = op_str(op, "path");
         match kind {
             "add" => {
-                let path = path.ok_or_else(|| missing("add operation failed to decode path".into()))?;
+                let path =
+                    path.ok_or_else(|| missing("add operation failed to decode path".into()))?;
                 let (con, key) = find_object(&mut doc, path).ok_or_else(|| {
-                    missing(format!("add operation does not apply: doc is missing path: \"{path}\""))
+                    missing(format!(
+                        "add operation does not apply: doc is missing path: \"{path}\""
+                    ))
                 })?;
-                con_add(con, &key, value).map_err(|e| format!("error in add for path: '{path}': {e}"))?;
+                con_add(con, &key, value)
+                    .map_err(|e| format!("error in add for path: '{path}': {e}"))?;
             }
             "remove" => {
                 let path =
@@ -558,14 +560,20 @@ pub fn json_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
                         "remove operation does not apply: doc is missing path: \"{path}\""
                     ))
                 })?;
-                con_remove(con, &key).map_err(|e| format!("error in remove for path: '{path}': {e}"))?;
+                con_remove(con, &key)
+                    .map_err(|e| format!("error in remove for path: '{path}': {e}"))?;
             }
             "replace" => {
                 let path = path.ok_or_else(|| {
-                    missing("replace operation failed to decode path: operation missing path field".into())
+                    missing(
+                        "replace operation failed to decode path: operation missing path field"
+                            .into(),
+                    )
                 })?;
                 let (con, key) = find_object(&mut doc, path).ok_or_else(|| {
-                    missing(format!("replace operation does not apply: doc is missing path: {path}"))
+                    missing(format!(
+                        "replace operation does not apply: doc is missing path: {path}"
+                    ))
                 })?;
                 if con_get(con, &key).is_err() {
                     return Err(missing(format!(
@@ -587,13 +595,18 @@ pub fn json_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
             }
             "move" | "copy" => {
                 let from = op_str(op, "from").ok_or_else(|| {
-                    missing(format!("{kind} operation failed to decode from: operation, missing from field"))
+                    missing(format!(
+                        "{kind} operation failed to decode from: operation, missing from field"
+                    ))
                 })?;
                 let (con, key) = find_object(&mut doc, from).ok_or_else(|| {
-                    missing(format!("{kind} operation does not apply: doc is missing from path: {from}"))
+                    missing(format!(
+                        "{kind} operation does not apply: doc is missing from path: {from}"
+                    ))
                 })?;
                 let val = if kind == "move" {
-                    con_remove(con, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?
+                    con_remove(con, &key)
+                        .map_err(|e| format!("error in move for path: '{key}': {e}"))?
                 } else {
                     match con_get(con, &key) {
                         Ok(Some(v)) => v,
@@ -601,9 +614,8 @@ pub fn json_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
                         Err(e) => return Err(format!("error in copy for from: '{from}': {e}")),
                     }
                 };
-                let path = path.ok_or_else(|| {
-                    missing(format!("{kind} operation failed to decode path"))
-                })?;
+                let path =
+                    path.ok_or_else(|| missing(format!("{kind} operation failed to decode path")))?;
                 let (con, key) = find_object(&mut doc, path).ok_or_else(|| {
                     missing(format!(
                         "{kind} operation does not apply: doc is missing destination path: {path}"
@@ -619,10 +631,14 @@ pub fn json_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
             }
             "test" => {
                 let path = path.ok_or_else(|| {
-                    missing("test operation failed to decode path: operation missing path field".into())
+                    missing(
+                        "test operation failed to decode path: operation missing path field".into(),
+                    )
                 })?;
                 let (con, key) = find_object(&mut doc, path).ok_or_else(|| {
-                    missing(format!("test operation does not apply: is missing path: {path}"))
+                    missing(format!(
+                        "test operation does not apply: is missing path: {path}"
+                    ))
                 })?;
                 let val = con_get(con, &key)
                     .map_err(|e| format!("error in test for path: '{path}': {e}"))?;
@@ -717,7 +733,11 @@ fn merge_map(
         path.pop();
         let merged = match (patch.get(&format!("{SET_ORDER}{k}")), merged) {
             (Some(Value::Array(order)), Value::Array(items)) => {
-                let p: Vec<&str> = path.iter().map(String::as_str).chain([k.as_str()]).collect();
+                let p: Vec<&str> = path
+                    .iter()
+                    .map(String::as_str)
+                    .chain([k.as_str()])
+                    .collect();
                 Value::Array(set_order(list_strategy(Some(kind), &p), order, items))
             }
             (_, m) => m,
@@ -730,8 +750,7 @@ fn merge_map(
             if patch.contains_key(field) {
                 continue;
             }
-            if let (Some(Value::Array(items)), Value::Array(order)) = (original.remove(field), v)
-            {
+            if let (Some(Value::Array(items)), Value::Array(order)) = (original.remove(field), v) {
                 let p: Vec<&str> = path.iter().map(String::as_str).chain([field]).collect();
                 let items = set_order(list_strategy(Some(kind), &p), order, items);
                 original.insert(field.to_string(), Value::Array(items));
@@ -776,7 +795,9 @@ fn merge_list(
             let mut out = Vec::new();
             for item in patch {
                 match item {
-                    Value::Object(m) => out.push(Value::Object(merge_map(kind, path, Map::new(), m)?)),
+                    Value::Object(m) => {
+                        out.push(Value::Object(merge_map(kind, path, Map::new(), m)?))
+                    }
                     v => out.push(v.clone()),
                 }
             }
@@ -794,7 +815,9 @@ fn merge_list(
         ListStrategy::MergeByKey(k) => k,
     };
     // `$patch: replace` anywhere in the list: the list becomes the patch's other items.
-    let replace = patch.iter().any(|i| i.get(DIRECTIVE).and_then(Value::as_str) == Some("replace"));
+    let replace = patch
+        .iter()
+        .any(|i| i.get(DIRECTIVE).and_then(Value::as_str) == Some("replace"));
     let mut out = if replace { Vec::new() } else { original };
     for item in patch {
         let Value::Object(m) = item else {
@@ -846,10 +869,16 @@ fn merge_list(
 /// Applies `patch` (the request body, JSON) of type `ty` to an object's JSON, with the
 /// API server's errors (BadRequest for a body that does not decode, the 422 for a JSON
 /// patch that does not apply).
-pub fn apply_patch(kind: Kind, current: &Value, ty: PatchType, body: &str) -> Result<Value, ApiError> {
+pub fn apply_patch(
+    kind: Kind,
+    current: &Value,
+    ty: PatchType,
+    body: &str,
+) -> Result<Value, ApiError> {
     match ty {
         PatchType::Json => {
-            let v = parse_go_json(body).map_err(|e| bad_request(format!("error decoding patch: {e}")))?;
+            let v = parse_go_json(body)
+                .map_err(|e| bad_request(format!("error decoding patch: {e}")))?;
             let Value::Array(ops) = &v else {
                 return Err(bad_request(format!(
                     "error decoding patch: json: cannot unmarshal {} into Go value of type []handlers.jsonPatchOp",
@@ -873,7 +902,8 @@ pub fn apply_patch(kind: Kind, current: &Value, ty: PatchType, body: &str) -> Re
             json_patch(current, ops).map_err(|e| unprocessable(&e))
         }
         PatchType::Merge => {
-            let v = parse_go_json(body).map_err(|e| bad_request(format!("error decoding patch: {e}")))?;
+            let v = parse_go_json(body)
+                .map_err(|e| bad_request(format!("error decoding patch: {e}")))?;
             if !v.is_object() {
                 return Err(bad_request(format!(
                     "error decoding patch: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
@@ -1127,12 +1157,28 @@ mod tests {
         // Appendix A, a few rows.
         let cases = [
             (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
-            (json!({"a": "b"}), json!({"b": "c"}), json!({"a": "b", "b": "c"})),
+            (
+                json!({"a": "b"}),
+                json!({"b": "c"}),
+                json!({"a": "b", "b": "c"}),
+            ),
             (json!({"a": "b"}), json!({"a": null}), json!({})),
-            (json!({"a": [{"b": "c"}]}), json!({"a": [1]}), json!({"a": [1]})),
+            (
+                json!({"a": [{"b": "c"}]}),
+                json!({"a": [1]}),
+                json!({"a": [1]}),
+            ),
             (json!(["a", "b"]), json!({"a": "c"}), json!({"a": "c"})),
-            (json!({"e": null}), json!({"a": 1}), json!({"e": null, "a": 1})),
-            (json!({}), json!({"a": {"bb": {"ccc": null}}}), json!({"a": {"bb": {}}})),
+            (
+                json!({"e": null}),
+                json!({"a": 1}),
+                json!({"e": null, "a": 1}),
+            ),
+            (
+                json!({}),
+                json!({"a": {"bb": {"ccc": null}}}),
+                json!({"a": {"bb": {}}}),
+            ),
         ];
         for (t, p, want) in cases {
             assert_eq!(json_merge_patch(&t, &p), want, "{t} + {p}");
@@ -1143,47 +1189,134 @@ mod tests {
     fn json_patch_rfc6902_examples() {
         let ok = |doc: Value, ops: Value| json_patch(&doc, ops.as_array().unwrap()).unwrap();
         // A.1 add an object member; A.2 add an array element; A.3 remove; A.4 remove element.
-        assert_eq!(ok(json!({"foo": "bar"}), json!([{"op": "add", "path": "/baz", "value": "qux"}])), json!({"baz": "qux", "foo": "bar"}));
-        assert_eq!(ok(json!({"foo": ["bar", "baz"]}), json!([{"op": "add", "path": "/foo/1", "value": "qux"}])), json!({"foo": ["bar", "qux", "baz"]}));
-        assert_eq!(ok(json!({"baz": "qux", "foo": "bar"}), json!([{"op": "remove", "path": "/baz"}])), json!({"foo": "bar"}));
-        assert_eq!(ok(json!({"foo": ["bar", "qux", "baz"]}), json!([{"op": "remove", "path": "/foo/1"}])), json!({"foo": ["bar", "baz"]}));
-        // A.5 replace; A.6 move; A.7 move an array element; A.8 test.
-        assert_eq!(ok(json!({"baz": "qux", "foo": "bar"}), json!([{"op": "replace", "path": "/baz", "value": "boo"}])), json!({"baz": "boo", "foo": "bar"}));
         assert_eq!(
-            ok(json!({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}}), json!([{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}])),
+            ok(
+                json!({"foo": "bar"}),
+                json!([{"op": "add", "path": "/baz", "value": "qux"}])
+            ),
+            json!({"baz": "qux", "foo": "bar"})
+        );
+        assert_eq!(
+            ok(
+                json!({"foo": ["bar", "baz"]}),
+                json!([{"op": "add", "path": "/foo/1", "value": "qux"}])
+            ),
+            json!({"foo": ["bar", "qux", "baz"]})
+        );
+        assert_eq!(
+            ok(
+                json!({"baz": "qux", "foo": "bar"}),
+                json!([{"op": "remove", "path": "/baz"}])
+            ),
+            json!({"foo": "bar"})
+        );
+        assert_eq!(
+            ok(
+                json!({"foo": ["bar", "qux", "baz"]}),
+                json!([{"op": "remove", "path": "/foo/1"}])
+            ),
+            json!({"foo": ["bar", "baz"]})
+        );
+        // A.5 replace; A.6 move; A.7 move an array element; A.8 test.
+        assert_eq!(
+            ok(
+                json!({"baz": "qux", "foo": "bar"}),
+                json!([{"op": "replace", "path": "/baz", "value": "boo"}])
+            ),
+            json!({"baz": "boo", "foo": "bar"})
+        );
+        assert_eq!(
+            ok(
+                json!({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}}),
+                json!([{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}])
+            ),
             json!({"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}})
         );
-        assert_eq!(ok(json!({"foo": ["all", "grass", "cows", "eat"]}), json!([{"op": "move", "from": "/foo/1", "path": "/foo/3"}])), json!({"foo": ["all", "cows", "eat", "grass"]}));
-        ok(json!({"baz": "qux", "foo": ["a", 2, "c"]}), json!([{"op": "test", "path": "/baz", "value": "qux"}, {"op": "test", "path": "/foo/1", "value": 2}]));
+        assert_eq!(
+            ok(
+                json!({"foo": ["all", "grass", "cows", "eat"]}),
+                json!([{"op": "move", "from": "/foo/1", "path": "/foo/3"}])
+            ),
+            json!({"foo": ["all", "cows", "eat", "grass"]})
+        );
+        ok(
+            json!({"baz": "qux", "foo": ["a", 2, "c"]}),
+            json!([{"op": "test", "path": "/baz", "value": "qux"}, {"op": "test", "path": "/foo/1", "value": 2}]),
+        );
         // A.9 a failing test; A.12 adding to a nonexistent target.
         let err = |doc: Value, ops: Value| json_patch(&doc, ops.as_array().unwrap()).unwrap_err();
-        assert_eq!(err(json!({"baz": "qux"}), json!([{"op": "test", "path": "/baz", "value": "bar"}])), "testing value /baz failed: test failed");
         assert_eq!(
-            err(json!({"foo": "bar"}), json!([{"op": "add", "path": "/baz/bat", "value": "qux"}])),
+            err(
+                json!({"baz": "qux"}),
+                json!([{"op": "test", "path": "/baz", "value": "bar"}])
+            ),
+            "testing value /baz failed: test failed"
+        );
+        assert_eq!(
+            err(
+                json!({"foo": "bar"}),
+                json!([{"op": "add", "path": "/baz/bat", "value": "qux"}])
+            ),
             "add operation does not apply: doc is missing path: \"/baz/bat\": missing value"
         );
         // A.10 add a nested member object; A.16 add an array value; copy; "-" appends.
-        assert_eq!(ok(json!({"foo": "bar"}), json!([{"op": "add", "path": "/child", "value": {"grandchild": {}}}])), json!({"foo": "bar", "child": {"grandchild": {}}}));
-        assert_eq!(ok(json!({"foo": ["bar"]}), json!([{"op": "add", "path": "/foo/-", "value": ["abc", "def"]}])), json!({"foo": ["bar", ["abc", "def"]]}));
-        assert_eq!(ok(json!({"a": {"b": 1}}), json!([{"op": "copy", "from": "/a", "path": "/c"}])), json!({"a": {"b": 1}, "c": {"b": 1}}));
+        assert_eq!(
+            ok(
+                json!({"foo": "bar"}),
+                json!([{"op": "add", "path": "/child", "value": {"grandchild": {}}}])
+            ),
+            json!({"foo": "bar", "child": {"grandchild": {}}})
+        );
+        assert_eq!(
+            ok(
+                json!({"foo": ["bar"]}),
+                json!([{"op": "add", "path": "/foo/-", "value": ["abc", "def"]}])
+            ),
+            json!({"foo": ["bar", ["abc", "def"]]})
+        );
+        assert_eq!(
+            ok(
+                json!({"a": {"b": 1}}),
+                json!([{"op": "copy", "from": "/a", "path": "/c"}])
+            ),
+            json!({"a": {"b": 1}, "c": {"b": 1}})
+        );
         // A.14 ~ escapes.
-        assert_eq!(ok(json!({"/": 9, "~1": 10}), json!([{"op": "test", "path": "/~01", "value": 10}, {"op": "remove", "path": "/~1"}])), json!({"~1": 10}));
+        assert_eq!(
+            ok(
+                json!({"/": 9, "~1": 10}),
+                json!([{"op": "test", "path": "/~01", "value": 10}, {"op": "remove", "path": "/~1"}])
+            ),
+            json!({"~1": 10})
+        );
         // evanphx's messages.
         assert_eq!(
             err(json!({"spec": {}}), json!([{"op": "remove", "path": "/spec/foo"}])),
             "error in remove for path: '/spec/foo': Unable to remove nonexistent key: foo: missing value"
         );
         assert_eq!(
-            err(json!({"spec": {}}), json!([{"op": "replace", "path": "/spec/foo/x", "value": 3}])),
+            err(
+                json!({"spec": {}}),
+                json!([{"op": "replace", "path": "/spec/foo/x", "value": 3}])
+            ),
             "replace operation does not apply: doc is missing path: /spec/foo/x: missing value"
         );
-        assert_eq!(err(json!({}), json!([{"op": "frob", "path": "/a"}])), "Unexpected kind: frob");
+        assert_eq!(
+            err(json!({}), json!([{"op": "frob", "path": "/a"}])),
+            "Unexpected kind: frob"
+        );
         assert_eq!(
             err(json!({"a": [1]}), json!([{"op": "add", "path": "/a/5", "value": 1}])),
             "error in add for path: '/a/5': Unable to access invalid index: 5: invalid index referenced"
         );
         // v4 adds a missing object key on replace.
-        assert_eq!(ok(json!({}), json!([{"op": "replace", "path": "/a", "value": 1}])), json!({"a": 1}));
+        assert_eq!(
+            ok(
+                json!({}),
+                json!([{"op": "replace", "path": "/a", "value": 1}])
+            ),
+            json!({"a": 1})
+        );
     }
 
     fn smp(kind: Kind, o: Value, p: Value) -> Value {
@@ -1194,52 +1327,121 @@ mod tests {
     fn strategic_merge_by_key_and_directives() {
         let pod = json!({"spec": {"containers": [{"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}]}, {"name": "b", "image": "b:1"}]}});
         // Merge by name, keep the other container, add env by name.
-        let got = smp(Kind::Pod, pod.clone(), json!({"spec": {"containers": [{"name": "a", "image": "a:2", "env": [{"name": "Y", "value": "2"}]}]}}));
-        assert_eq!(got, json!({"spec": {"containers": [{"name": "a", "image": "a:2", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}, {"name": "b", "image": "b:1"}]}}));
+        let got = smp(
+            Kind::Pod,
+            pod.clone(),
+            json!({"spec": {"containers": [{"name": "a", "image": "a:2", "env": [{"name": "Y", "value": "2"}]}]}}),
+        );
+        assert_eq!(
+            got,
+            json!({"spec": {"containers": [{"name": "a", "image": "a:2", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}, {"name": "b", "image": "b:1"}]}})
+        );
         // $patch: delete removes one item.
-        let got = smp(Kind::Pod, pod.clone(), json!({"spec": {"containers": [{"name": "b", "$patch": "delete"}]}}));
+        let got = smp(
+            Kind::Pod,
+            pod.clone(),
+            json!({"spec": {"containers": [{"name": "b", "$patch": "delete"}]}}),
+        );
         assert_eq!(got["spec"]["containers"].as_array().unwrap().len(), 1);
         // $patch: replace replaces the whole list.
-        let got = smp(Kind::Pod, pod.clone(), json!({"spec": {"containers": [{"name": "c", "image": "c"}, {"$patch": "replace"}]}}));
-        assert_eq!(got["spec"]["containers"], json!([{"name": "c", "image": "c"}]));
+        let got = smp(
+            Kind::Pod,
+            pod.clone(),
+            json!({"spec": {"containers": [{"name": "c", "image": "c"}, {"$patch": "replace"}]}}),
+        );
+        assert_eq!(
+            got["spec"]["containers"],
+            json!([{"name": "c", "image": "c"}])
+        );
         // $patch: replace on a map; $patch: delete on a map leaves {}.
-        let got = smp(Kind::Deployment, json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}), json!({"spec": {"strategy": {"$patch": "replace", "type": "Recreate"}}}));
+        let got = smp(
+            Kind::Deployment,
+            json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}),
+            json!({"spec": {"strategy": {"$patch": "replace", "type": "Recreate"}}}),
+        );
         assert_eq!(got, json!({"spec": {"strategy": {"type": "Recreate"}}}));
         // $retainKeys drops the keys not listed.
-        let got = smp(Kind::Deployment, json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}), json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}}}));
+        let got = smp(
+            Kind::Deployment,
+            json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}),
+            json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}}}),
+        );
         assert_eq!(got, json!({"spec": {"strategy": {"type": "Recreate"}}}));
         // Lists without a strategy are replaced; scalars with one are unioned.
-        let got = smp(Kind::Pod, json!({"metadata": {"finalizers": ["a"]}, "spec": {"containers": [{"name": "a", "args": ["x", "y"]}]}}), json!({"metadata": {"finalizers": ["b", "a"]}, "spec": {"containers": [{"name": "a", "args": ["z"]}]}}));
+        let got = smp(
+            Kind::Pod,
+            json!({"metadata": {"finalizers": ["a"]}, "spec": {"containers": [{"name": "a", "args": ["x", "y"]}]}}),
+            json!({"metadata": {"finalizers": ["b", "a"]}, "spec": {"containers": [{"name": "a", "args": ["z"]}]}}),
+        );
         assert_eq!(got["metadata"]["finalizers"], json!(["a", "b"]));
         assert_eq!(got["spec"]["containers"][0]["args"], json!(["z"]));
         // $deleteFromPrimitiveList and $setElementOrder.
-        let got = smp(Kind::Pod, json!({"metadata": {"finalizers": ["a", "b"]}}), json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}}));
+        let got = smp(
+            Kind::Pod,
+            json!({"metadata": {"finalizers": ["a", "b"]}}),
+            json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}}),
+        );
         assert_eq!(got["metadata"]["finalizers"], json!(["b"]));
-        let got = smp(Kind::Pod, pod.clone(), json!({"spec": {"$setElementOrder/containers": [{"name": "b"}, {"name": "a"}], "containers": [{"name": "a", "image": "a:3"}]}}));
+        let got = smp(
+            Kind::Pod,
+            pod.clone(),
+            json!({"spec": {"$setElementOrder/containers": [{"name": "b"}, {"name": "a"}], "containers": [{"name": "a", "image": "a:3"}]}}),
+        );
         assert_eq!(got["spec"]["containers"][0]["name"], "b");
         assert_eq!(got["spec"]["containers"][1]["image"], "a:3");
         // Service ports merge by port; container ports by containerPort.
-        let got = smp(Kind::Service, json!({"spec": {"ports": [{"port": 80, "name": "http"}]}}), json!({"spec": {"ports": [{"port": 443, "name": "https"}]}}));
+        let got = smp(
+            Kind::Service,
+            json!({"spec": {"ports": [{"port": 80, "name": "http"}]}}),
+            json!({"spec": {"ports": [{"port": 443, "name": "https"}]}}),
+        );
         assert_eq!(got["spec"]["ports"].as_array().unwrap().len(), 2);
         // Errors as upstream words them.
         assert_eq!(
-            strategic_merge_patch(Kind::Pod, &pod, &json!({"spec": {"containers": [{"image": "x"}]}})).unwrap_err(),
+            strategic_merge_patch(
+                Kind::Pod,
+                &pod,
+                &json!({"spec": {"containers": [{"image": "x"}]}})
+            )
+            .unwrap_err(),
             "map: map[image:x] does not contain declared merge key: name"
         );
         assert_eq!(
-            strategic_merge_patch(Kind::Pod, &pod, &json!({"spec": {"$patch": "foo"}})).unwrap_err(),
+            strategic_merge_patch(Kind::Pod, &pod, &json!({"spec": {"$patch": "foo"}}))
+                .unwrap_err(),
             "unknown patch type: foo in map: map[$patch:foo]"
         );
     }
 
     #[test]
     fn go_json_syntax_errors() {
-        assert_eq!(parse_go_json("{bad").unwrap_err(), "invalid character 'b' looking for beginning of object key string");
-        assert_eq!(parse_go_json("{\"a\": [").unwrap_err(), "unexpected end of JSON input");
-        assert_eq!(parse_go_json("{\"a\" 1}").unwrap_err(), "invalid character '1' after object key");
-        assert_eq!(parse_go_json("{\"a\": 1 \"b\"}").unwrap_err(), "invalid character '\"' after object key:value pair");
-        assert_eq!(parse_go_json("[1 2]").unwrap_err(), "invalid character '2' after array element");
-        assert_eq!(parse_go_json("{\"a\": tru}").unwrap_err(), "invalid character '}' in literal true (expecting 'e')");
-        assert_eq!(parse_go_json("{\"a\": [1, {\"b\": null}]}").unwrap(), json!({"a": [1, {"b": null}]}));
+        assert_eq!(
+            parse_go_json("{bad").unwrap_err(),
+            "invalid character 'b' looking for beginning of object key string"
+        );
+        assert_eq!(
+            parse_go_json("{\"a\": [").unwrap_err(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            parse_go_json("{\"a\" 1}").unwrap_err(),
+            "invalid character '1' after object key"
+        );
+        assert_eq!(
+            parse_go_json("{\"a\": 1 \"b\"}").unwrap_err(),
+            "invalid character '\"' after object key:value pair"
+        );
+        assert_eq!(
+            parse_go_json("[1 2]").unwrap_err(),
+            "invalid character '2' after array element"
+        );
+        assert_eq!(
+            parse_go_json("{\"a\": tru}").unwrap_err(),
+            "invalid character '}' in literal true (expecting 'e')"
+        );
+        assert_eq!(
+            parse_go_json("{\"a\": [1, {\"b\": null}]}").unwrap(),
+            json!({"a": [1, {"b": null}]})
+        );
     }
 }

@@ -100,7 +100,12 @@ fn finish(ctx: &mut Ctx, a: &Args, kind: Kind, mut obj: Value, verb: &str) -> Ou
     match created {
         Ok(o) => {
             let mut out = Output::default();
-            label::Printer::new(format, dry, false).print(&mut out.stdout, &shown, &o.to_json(), verb);
+            label::Printer::new(format, dry, false).print(
+                &mut out.stdout,
+                &shown,
+                &o.to_json(),
+                verb,
+            );
             out
         }
         Err(e) => Output::err(server_error(&e)),
@@ -108,10 +113,21 @@ fn finish(ctx: &mut Ctx, a: &Args, kind: Kind, mut obj: Value, verb: &str) -> Ou
 }
 
 /// `--dry-run=server` for a create: the name must be free; the object is not stored.
-fn dry_run_create(ctx: &Ctx, obj: Object) -> Result<std::sync::Arc<Object>, crate::apiserver::ApiError> {
+fn dry_run_create(
+    ctx: &Ctx,
+    obj: Object,
+) -> Result<std::sync::Arc<Object>, crate::apiserver::ApiError> {
     let k = obj.kind();
-    if ctx.cluster.api.get(k, &obj.meta().namespace, &obj.meta().name).is_ok() {
-        return Err(crate::apiserver::ApiError::already_exists(k, &obj.meta().name));
+    if ctx
+        .cluster
+        .api
+        .get(k, &obj.meta().namespace, &obj.meta().name)
+        .is_ok()
+    {
+        return Err(crate::apiserver::ApiError::already_exists(
+            k,
+            &obj.meta().name,
+        ));
     }
     Ok(std::sync::Arc::new(obj))
 }
@@ -124,7 +140,13 @@ pub fn container_name(image: &str) -> String {
     let base = base.split(':').next().unwrap_or(base);
     // Non-DNS characters become '-', as `sanitizeAndUniquify` does.
     base.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .to_ascii_lowercase()
 }
@@ -254,7 +276,10 @@ fn create_service(ctx: &mut Ctx, argv: &[String]) -> Output {
     let tcp = a.all("tcp");
     if sub == "externalname" {
         let Some(ext) = a.get("external-name").filter(|e| !e.is_empty()) else {
-            return Output::err(args::required_flag_error("external-name", ctx.cluster.now()));
+            return Output::err(args::required_flag_error(
+                "external-name",
+                ctx.cluster.now(),
+            ));
         };
         let obj = json!({
             "apiVersion": "v1",
@@ -326,7 +351,9 @@ fn gather_data(ctx: &Ctx, a: &Args) -> Result<Map<String, Value>, String> {
     };
     for lit in a.all_raw("from-literal") {
         let Some((k, v)) = lit.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-            return Err(format!("error: invalid literal source {lit}, expected key=value\n"));
+            return Err(format!(
+                "error: invalid literal source {lit}, expected key=value\n"
+            ));
         };
         put(&mut data, k, v)?;
     }
@@ -519,7 +546,10 @@ pub fn run_expose(ctx: &mut Ctx, argv: &[String]) -> Output {
     let i = t.kind.info();
     let (selector, labels, ports): (Map<String, Value>, Map<String, Value>, Vec<i64>) = {
         let j = obj.to_json();
-        let labels = j["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+        let labels = j["metadata"]["labels"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         let cports = |spec: &Value| -> Vec<i64> {
             spec["containers"]
                 .as_array()
@@ -540,18 +570,27 @@ pub fn run_expose(ctx: &mut Ctx, argv: &[String]) -> Output {
                     ));
                 }
                 (
-                    j["spec"]["selector"]["matchLabels"].as_object().cloned().unwrap_or_default(),
+                    j["spec"]["selector"]["matchLabels"]
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
                     labels,
                     cports(&j["spec"]["template"]["spec"]),
                 )
             }
             Kind::ReplicationController => (
-                j["spec"]["selector"].as_object().cloned().unwrap_or_default(),
+                j["spec"]["selector"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
                 labels,
                 cports(&j["spec"]["template"]["spec"]),
             ),
             Kind::Service => (
-                j["spec"]["selector"].as_object().cloned().unwrap_or_default(),
+                j["spec"]["selector"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
                 labels,
                 j["spec"]["ports"]
                     .as_array()
@@ -560,12 +599,7 @@ pub fn run_expose(ctx: &mut Ctx, argv: &[String]) -> Output {
                     .filter_map(|p| p["port"].as_i64())
                     .collect(),
             ),
-            _ => {
-                return Output::err(format!(
-                    "error: cannot expose a {}\n",
-                    i.kind
-                ))
-            }
+            _ => return Output::err(format!("error: cannot expose a {}\n", i.kind)),
         }
     };
     if selector.is_empty() {
@@ -574,7 +608,11 @@ pub fn run_expose(ctx: &mut Ctx, argv: &[String]) -> Output {
     let port_list: Vec<i64> = match a.get("port") {
         Some(p) => match p.parse() {
             Ok(p) => vec![p],
-            Err(_) => return Output::err(format!("error: strconv.Atoi: parsing {p:?}: invalid syntax\n")),
+            Err(_) => {
+                return Output::err(format!(
+                    "error: strconv.Atoi: parsing {p:?}: invalid syntax\n"
+                ))
+            }
         },
         None => ports,
     };
@@ -677,7 +715,10 @@ mod tests {
             "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  creationTimestamp: null\n  name: bot\n"
         );
         assert_eq!(
-            kubectl(&mut c, "kubectl create service loadbalancer lb --tcp=5678:8080 --dry-run=client"),
+            kubectl(
+                &mut c,
+                "kubectl create service loadbalancer lb --tcp=5678:8080 --dry-run=client"
+            ),
             "service/lb created (dry run)\n"
         );
         // Errors as kubectl prints them.
@@ -686,18 +727,31 @@ mod tests {
             "error: exactly one NAME is required, got 0\nSee 'kubectl create deployment -h' for help and examples\n"
         );
         assert_eq!(
-            kubectl(&mut c, "kubectl create service clusterip web --dry-run=client -o yaml"),
+            kubectl(
+                &mut c,
+                "kubectl create service clusterip web --dry-run=client -o yaml"
+            ),
             "error: at least one tcp port specifier must be provided\n"
         );
         assert_eq!(
-            kubectl(&mut c, "kubectl create service clusterip x --tcp=abc --dry-run=client"),
+            kubectl(
+                &mut c,
+                "kubectl create service clusterip x --tcp=abc --dry-run=client"
+            ),
             "error: strconv.ParseUint: parsing \"abc\": invalid syntax\n"
         );
         assert_eq!(
-            kubectl(&mut c, "kubectl create configmap c --from-literal=bad --dry-run=client"),
+            kubectl(
+                &mut c,
+                "kubectl create configmap c --from-literal=bad --dry-run=client"
+            ),
             "error: invalid literal source bad, expected key=value\n"
         );
-        assert!(kubectl(&mut c, "kubectl create service clusterip x --tcp=80 --dry-run=client -o yaml").contains("  - name: \"80\"\n    port: 80\n    protocol: TCP\n    targetPort: 80\n"));
+        assert!(kubectl(
+            &mut c,
+            "kubectl create service clusterip x --tcp=80 --dry-run=client -o yaml"
+        )
+        .contains("  - name: \"80\"\n    port: 80\n    protocol: TCP\n    targetPort: 80\n"));
         assert!(kubectl(&mut c, "kubectl create deployment multi --image=nginx --image=busybox:1.36 --dry-run=client -o yaml").contains("      - image: busybox:1.36\n        name: busybox\n"));
     }
 }

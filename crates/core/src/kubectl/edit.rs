@@ -4,8 +4,6 @@
 //! [`edit_text`] and [`apply_edit`] directly. Messages as kubectl v1.32: `Edit
 //! cancelled, no changes made.`, `deployment.apps/web edited`.
 
-use serde_json::Value;
-
 use super::{resources, server_error, Ctx, Output};
 use crate::api::Kind;
 use crate::apiserver::decode;
@@ -16,7 +14,12 @@ use crate::sim::Cluster;
 pub const HEADER: &str = "# Please edit the object below. Lines beginning with a '#' will be ignored,\n# and an empty file will abort the edit. If an error occurs while saving this file will be\n# reopened with the relevant failures.\n#\n";
 
 /// The text an editor opens for an object: the header and the object as YAML.
-pub fn edit_text(cluster: &Cluster, kind: Kind, namespace: &str, name: &str) -> Result<String, String> {
+pub fn edit_text(
+    cluster: &Cluster,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<String, String> {
     let obj = cluster
         .api
         .get(kind, namespace, name)
@@ -67,8 +70,11 @@ pub fn apply_edit(
         return Ok("Edit cancelled, no changes made.\n".into());
     }
     let shown = format!("{}/{name}", kind.info().group_singular());
-    if json["kind"] != original["kind"] || json["metadata"]["name"] != original["metadata"]["name"] {
-        return Err(format!("error: At least one of apiVersion, kind and name was changed\n"));
+    if json["kind"] != original["kind"] || json["metadata"]["name"] != original["metadata"]["name"]
+    {
+        return Err(format!(
+            "error: At least one of apiVersion, kind and name was changed\n"
+        ));
     }
     let patch = super::apply::merge_patch(&original, &json);
     let patch_body = super::apply::go_json(&patch);
@@ -119,7 +125,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         .first()
         .and_then(|t| t.names.first().map(|n| (t.kind, n.clone())))
     else {
-        return Output::err("error: kubectl edit needs TYPE NAME (the edited object comes from stdin)\n");
+        return Output::err(
+            "error: kubectl edit needs TYPE NAME (the edited object comes from stdin)\n",
+        );
     };
     let ns = a.get("namespace").unwrap_or(&ctx.namespace).to_string();
     if let Err(e) = ctx.cluster.api.get(kind, &ns, &name) {
@@ -140,6 +148,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
 mod tests {
     use super::*;
     use crate::sim::ClusterConfig;
+    use serde_json::Value;
 
     #[test]
     fn edit_round_trip() {

@@ -223,7 +223,12 @@ pub fn server_error(e: &ApiError) -> String {
     let detail_causes: Vec<String> = e
         .details
         .as_ref()
-        .map(|d| d.causes.iter().map(|c| format!(": {}", c.message)).collect())
+        .map(|d| {
+            d.causes
+                .iter()
+                .map(|c| format!(": {}", c.message))
+                .collect()
+        })
         .unwrap_or_default();
     if e.reason == Reason::Invalid && (!e.causes.is_empty() || !detail_causes.is_empty()) {
         let head = if e.kind.is_empty() && e.name.is_empty() {

@@ -88,11 +88,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
                 ))
             }
         },
-        _ => {
-            return Output::err(
-                "error: must specify --patch or --patch-file containing the contents of the patch\n",
-            )
-        }
+        _ => return Output::err(
+            "error: must specify --patch or --patch-file containing the contents of the patch\n",
+        ),
     };
     let ty = match a.get("type") {
         None | Some("") => PatchType::Strategic,
@@ -120,7 +118,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         Err(e) => return Output::err(format!("error: unable to parse {text:?}: {e}\n")),
     };
     if a.get("filename").is_some() || a.bool("local") {
-        return Output::err("error: kubectl patch -f and --local are not available in Kubeplay yet\n");
+        return Output::err(
+            "error: kubectl patch -f and --local are not available in Kubeplay yet\n",
+        );
     }
     if a.positionals.is_empty() {
         return Output::err("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n");

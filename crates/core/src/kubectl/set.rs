@@ -224,9 +224,14 @@ fn parse_resource_list(s: &str, what: &str) -> Result<Map<String, Value>, String
     let mut m = Map::new();
     for kv in s.split(',').filter(|x| !x.is_empty()) {
         let Some((k, v)) = kv.split_once('=') else {
-            return Err(format!("error: invalid argument syntax {kv:?}, expected <resource>=<value>\n"));
+            return Err(format!(
+                "error: invalid argument syntax {kv:?}, expected <resource>=<value>\n"
+            ));
         };
-        if !matches!(k, "cpu" | "memory" | "ephemeral-storage") && !k.contains('/') && !k.starts_with("hugepages-") {
+        if !matches!(k, "cpu" | "memory" | "ephemeral-storage")
+            && !k.contains('/')
+            && !k.starts_with("hugepages-")
+        {
             return Err(format!("error: invalid resource name {k:?}: resource name {k:?} is not supported for {what}\n"));
         }
         let q: crate::api::quantity::Quantity = v
@@ -315,7 +320,10 @@ fn run_set(ctx: &mut Ctx, argv: &[String], which: Which) -> Output {
                 if let Some((k, v)) = p.split_once('=') {
                     let errs = env_name_errors(k);
                     if !errs.is_empty() {
-                        return Output::err(format!("error: {k:?} is not a valid key name: {}\n", errs.join("; ")));
+                        return Output::err(format!(
+                            "error: {k:?} is not a valid key name: {}\n",
+                            errs.join("; ")
+                        ));
                     }
                     add.retain(|e| e["name"] != k);
                     add.push(json!({"name": k, "value": v}));
@@ -369,7 +377,10 @@ fn run_set(ctx: &mut Ctx, argv: &[String], which: Which) -> Output {
                 Some(Ok(m)) => m,
                 None => Map::new(),
             };
-            let requests = match a.get("requests").map(|l| parse_resource_list(l, "requests")) {
+            let requests = match a
+                .get("requests")
+                .map(|l| parse_resource_list(l, "requests"))
+            {
                 Some(Err(e)) => return Output::err(e),
                 Some(Ok(m)) => m,
                 None => Map::new(),
@@ -453,7 +464,9 @@ fn run_set(ctx: &mut Ctx, argv: &[String], which: Which) -> Output {
                         // `--overwrite` defaults to true for set env.
                         if a.get("overwrite") == Some("false") {
                             if let Some(e) = add.iter().find_map(|e| {
-                                env.iter().find(|x| x["name"] == e["name"] && x.get("value") != e.get("value"))
+                                env.iter().find(|x| {
+                                    x["name"] == e["name"] && x.get("value") != e.get("value")
+                                })
                             }) {
                                 errors.push(format!(
                                     "error: {}/{name} '{}' already has a value ({}), and --overwrite is false\n",
@@ -479,7 +492,8 @@ fn run_set(ctx: &mut Ctx, argv: &[String], which: Which) -> Output {
                             cont["env"] = Value::Array(env.clone());
                         }
                         if a.bool("list") {
-                            out.stdout.push_str(&format!("# {kind_word} {name}, container {cname}\n"));
+                            out.stdout
+                                .push_str(&format!("# {kind_word} {name}, container {cname}\n"));
                             for e in &env {
                                 let n = e["name"].as_str().unwrap_or("");
                                 match e.get("valueFrom") {
@@ -487,7 +501,9 @@ fn run_set(ctx: &mut Ctx, argv: &[String], which: Which) -> Output {
                                         "{n}={}\n",
                                         e.get("value").and_then(Value::as_str).unwrap_or("")
                                     )),
-                                    Some(vf) => out.stdout.push_str(&format!("# {n} from {}\n", env_ref_string(vf))),
+                                    Some(vf) => out
+                                        .stdout
+                                        .push_str(&format!("# {n} from {}\n", env_ref_string(vf))),
                                 }
                             }
                         }
@@ -557,7 +573,12 @@ fn run_set(ctx: &mut Ctx, argv: &[String], which: Which) -> Output {
             Subresource::Main,
             dry == DryRun::Server,
         ) {
-            Ok(p) => printer.print(&mut out.stdout, &shown, &p.after.to_json(), which.operation()),
+            Ok(p) => printer.print(
+                &mut out.stdout,
+                &shown,
+                &p.after.to_json(),
+                which.operation(),
+            ),
             Err(e) => errors.push(format!(
                 "error: failed to patch {} update to pod template: {}",
                 which.patch_noun(),
@@ -673,9 +694,11 @@ mod tests {
     #[test]
     fn strategic_diff_round_trips() {
         let before = json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "x", "env": [{"name": "A", "value": "1"}]}]}}}});
-        let after = json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "y"}]}}}});
+        let after =
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "y"}]}}}});
         let p = strategic_diff(&before, &after);
-        let got = crate::apiserver::patch::strategic_merge_patch(Kind::Deployment, &before, &p).unwrap();
+        let got =
+            crate::apiserver::patch::strategic_merge_patch(Kind::Deployment, &before, &p).unwrap();
         assert_eq!(got, after);
     }
 }

@@ -274,7 +274,12 @@ pub fn decode_value_lenient(
     let obj = kind
         .decode(de::NodeDe::root(&root, &ctx, &skip))
         .map_err(|e| e.message)?;
-    let unknown = ctx.unknown.into_inner().into_iter().map(|u| u.path).collect();
+    let unknown = ctx
+        .unknown
+        .into_inner()
+        .into_iter()
+        .map(|u| u.path)
+        .collect();
     Ok((obj, unknown))
 }
 
