@@ -72,9 +72,7 @@ pub fn apply_edit(
     let shown = format!("{}/{name}", kind.info().group_singular());
     if json["kind"] != original["kind"] || json["metadata"]["name"] != original["metadata"]["name"]
     {
-        return Err(format!(
-            "error: At least one of apiVersion, kind and name was changed\n"
-        ));
+        return Err("error: At least one of apiVersion, kind and name was changed\n".to_string());
     }
     let patch = super::apply::merge_patch(&original, &json);
     let patch_body = super::apply::go_json(&patch);

@@ -135,9 +135,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     let mut count = 0;
     for t in &targets.targets {
         if t.names.is_empty() {
-            out.stderr.push_str(&format!(
-                "error: resource(s) were provided, but no name was specified\n"
-            ));
+            out.stderr
+                .push_str("error: resource(s) were provided, but no name was specified\n");
             return out;
         }
         for name in &t.names {

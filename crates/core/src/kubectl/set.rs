@@ -131,9 +131,9 @@ fn select(
     for t in &targets.targets {
         if t.names.is_empty() {
             if !a.bool("all") && a.get("selector").is_none() {
-                return Err(format!(
-                    "error: resource(s) were provided, but no name was specified\n"
-                ));
+                return Err(
+                    "error: resource(s) were provided, but no name was specified\n".to_string(),
+                );
             }
             let sel = match a.get("selector") {
                 Some(s) => Selector::parse(s).map_err(|e| format!("error: {e}\n"))?,
@@ -236,7 +236,7 @@ fn parse_resource_list(s: &str, what: &str) -> Result<Map<String, Value>, String
         }
         let q: crate::api::quantity::Quantity = v
             .parse()
-            .map_err(|_| format!("error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n"))?;
+            .map_err(|_| "error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n".to_string())?;
         m.insert(k.to_string(), json!(q.to_string()));
     }
     Ok(m)
@@ -330,7 +330,7 @@ fn run_set(ctx: &mut Ctx, argv: &[String], which: Which) -> Output {
                 } else if let Some(k) = p.strip_suffix('-') {
                     remove.push(k.to_string());
                 } else {
-                    return Output::err(format!("error: environment variables must be of the form key=value and can only contain letters, numbers, and underscores\n"));
+                    return Output::err("error: environment variables must be of the form key=value and can only contain letters, numbers, and underscores\n".to_string());
                 }
             }
             if let Some(from) = a.get("from") {
