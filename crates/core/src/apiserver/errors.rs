@@ -117,6 +117,11 @@ impl ApiError {
         }
     }
 
+    /// A 404 with a message of its own (`the server could not find the requested resource`).
+    pub fn not_found_message(message: String) -> ApiError {
+        Self::new(Reason::NotFound, message)
+    }
+
     pub fn already_exists(kind: Kind, name: &str) -> ApiError {
         ApiError {
             name: name.into(),
@@ -219,7 +224,7 @@ impl ApiError {
         self
     }
 
-    fn details_mut(&mut self) -> &mut StatusDetails {
+    pub fn details_mut(&mut self) -> &mut StatusDetails {
         self.details.get_or_insert_with(Default::default)
     }
 

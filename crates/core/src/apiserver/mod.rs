@@ -10,6 +10,7 @@ pub mod decode;
 pub mod defaults;
 pub mod errors;
 pub mod eviction;
+pub mod patch;
 pub mod store;
 pub mod validation;
 

@@ -329,7 +329,7 @@ fn apply_one(ctx: &mut Ctx, mut obj: Object, d: &Decoded, source: &str) -> Resul
 /// A JSON merge patch that turns `from` into `to` (what changed; `null` for removed keys).
 /// kubectl prints its patch in apply errors; this is the same change, without the
 /// strategic-merge list directives.
-fn merge_patch(from: &Value, to: &Value) -> Value {
+pub fn merge_patch(from: &Value, to: &Value) -> Value {
     match (from, to) {
         (Value::Object(f), Value::Object(t)) => {
             let mut out = Map::new();
@@ -355,26 +355,10 @@ fn merge_patch(from: &Value, to: &Value) -> Value {
     }
 }
 
-/// The strategic-merge key of a list, from the field name and what its items hold.
+/// The strategic-merge key of a list, from the field name and what its items hold (the
+/// table is shared with the API server's strategic merge patch).
 fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
-    let has = |k: &str| items.iter().all(|i| i.get(k).is_some()) && !items.is_empty();
-    match field {
-        "containers"
-        | "initContainers"
-        | "ephemeralContainers"
-        | "env"
-        | "volumes"
-        | "imagePullSecrets" => Some("name"),
-        "volumeMounts" => Some("mountPath"),
-        "volumeDevices" => Some("devicePath"),
-        "hostAliases" => Some("ip"),
-        "ownerReferences" => Some("uid"),
-        "conditions" => Some("type"),
-        "topologySpreadConstraints" => Some("topologyKey"),
-        "ports" if has("containerPort") => Some("containerPort"),
-        "ports" if has("port") => Some("port"),
-        _ => None,
-    }
+    crate::apiserver::patch::apply_merge_key(field, items)
 }
 
 /// Client-side apply's three-way merge: fields in `modified` win; fields that were in

@@ -55,6 +55,10 @@ impl Args {
             })
             .unwrap_or_default()
     }
+    /// All values of a repeated flag, as given (commas kept).
+    pub fn all_raw(&self, long: &str) -> Vec<String> {
+        self.flags.get(long).cloned().unwrap_or_default()
+    }
     /// A boolean flag's value.
     pub fn bool(&self, long: &str) -> bool {
         self.get(long).is_some_and(|v| v == "true")

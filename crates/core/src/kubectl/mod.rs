@@ -5,20 +5,24 @@
 pub mod apply;
 pub mod args;
 pub mod cordon;
+pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod drain;
+pub mod edit;
 pub mod exec;
 pub mod get;
 pub mod info;
 pub mod jsonpath;
 pub mod label;
 pub mod logs;
+pub mod patch;
 pub mod printers;
 pub mod resources;
 pub mod rollout;
 pub mod run;
 pub mod scale;
+pub mod set;
 pub mod table;
 pub mod taint;
 pub mod top;
@@ -152,12 +156,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "get" => get::run(ctx, rest),
         "describe" => describe::run(ctx, rest),
         "apply" => apply::run_apply(ctx, rest),
-        "create" => apply::run_create(ctx, rest),
+        "create" => create::run(ctx, rest),
+        "expose" => create::run_expose(ctx, rest),
+        "edit" => edit::run(ctx, rest),
         "delete" => delete::run(ctx, rest),
         "logs" => logs::run(ctx, rest),
         "exec" => exec::run(ctx, rest),
         "run" => run::run(ctx, rest),
         "scale" => scale::run(ctx, rest),
+        "patch" => patch::run(ctx, rest),
+        "set" => set::run(ctx, rest),
         "rollout" => rollout::run(ctx, rest),
         "top" => top::run(ctx, rest),
         "api-resources" => info::api_resources(ctx, rest),
@@ -214,13 +222,34 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// for Invalid, the per-cause form (`The Deployment "x" is invalid: ...`).
 pub fn server_error(e: &ApiError) -> String {
     use crate::apiserver::Reason;
-    if e.reason == Reason::Invalid && !e.causes.is_empty() {
-        let head = format!("The {} {:?} is invalid", e.kind, e.name);
-        if e.causes.0.len() == 1 {
-            return format!("{head}: {}\n", e.causes.0[0]);
+    let detail_causes: Vec<String> = e
+        .details
+        .as_ref()
+        .map(|d| {
+            d.causes
+                .iter()
+                .map(|c| format!(": {}", c.message))
+                .collect()
+        })
+        .unwrap_or_default();
+    if e.reason == Reason::Invalid && (!e.causes.is_empty() || !detail_causes.is_empty()) {
+        let head = if e.kind.is_empty() && e.name.is_empty() {
+            "The request is invalid".to_string()
+        } else {
+            format!("The {} {:?} is invalid", e.kind, e.name)
+        };
+        let causes: Vec<String> = e
+            .causes
+            .0
+            .iter()
+            .map(|c| c.to_string())
+            .chain(detail_causes)
+            .collect();
+        if causes.len() == 1 {
+            return format!("{head}: {}\n", causes[0]);
         }
         let mut s = format!("{head}: \n");
-        for c in &e.causes.0 {
+        for c in &causes {
             s.push_str(&format!("* {c}\n"));
         }
         return s;

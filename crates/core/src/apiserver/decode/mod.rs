@@ -262,6 +262,27 @@ pub fn decode_value(kind: Kind, v: &serde_json::Value) -> Result<Object, String>
         .map_err(|e| e.message)
 }
 
+/// Like [`decode_value`], also returning the unknown fields found (their strict paths),
+/// which a PATCH with the default `fieldValidation=Warn` drops with a warning.
+pub fn decode_value_lenient(
+    kind: Kind,
+    v: &serde_json::Value,
+) -> Result<(Object, Vec<String>), String> {
+    let root = Node::from_json(v);
+    let ctx = de::Ctx::default();
+    let skip = ["apiVersion", "kind"];
+    let obj = kind
+        .decode(de::NodeDe::root(&root, &ctx, &skip))
+        .map_err(|e| e.message)?;
+    let unknown = ctx
+        .unknown
+        .into_inner()
+        .into_iter()
+        .map(|u| u.path)
+        .collect();
+    Ok((obj, unknown))
+}
+
 /// Finds the position of a field path (`spec.template.spec.containers[0].image`) in a
 /// document: the field itself, or the nearest enclosing field that exists.
 pub fn locate(root: &Node, path: &str) -> Pos {
