@@ -1,5 +1,7 @@
 //! The first page: a manifest text area with an Apply button, and a terminal whose
 //! command line runs the same interpreter as `kubeplay shell` ([`Shell::exec`]).
+//! Streams (`kubectl logs -f`, `get -w`) stay open: while one is, the simulated clock
+//! runs with the wall clock and what the stream prints is appended, until Ctrl+C.
 
 use std::rc::Rc;
 
@@ -57,26 +59,53 @@ struct Entry {
     output: String,
 }
 
-/// The terminal's transcript, appended to by [`Entry`] actions.
+/// The terminal's transcript.
 #[derive(Default, PartialEq)]
 struct Transcript {
     entries: Vec<Rc<Entry>>,
 }
 
-impl Reducible for Transcript {
-    type Action = Entry;
+enum Action {
+    /// A command and its output.
+    Push(Entry),
+    /// More output of the last command (an open stream).
+    Append(String),
+}
 
-    fn reduce(self: Rc<Self>, entry: Entry) -> Rc<Self> {
+impl Reducible for Transcript {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut entries = self.entries.clone();
-        entries.push(Rc::new(entry));
+        match action {
+            Action::Push(entry) => entries.push(Rc::new(entry)),
+            Action::Append(text) => {
+                if let Some(last) = entries.pop() {
+                    entries.push(Rc::new(Entry {
+                        prompt: last.prompt.clone(),
+                        command: last.command.clone(),
+                        output: format!("{}{text}", last.output),
+                    }));
+                }
+            }
+        }
         Rc::new(Transcript { entries })
     }
 }
 
+/// How often an open stream is looked at, in ms of wall and simulated time.
+const STREAM_TICK_MS: u32 = 250;
+
 #[component]
 pub fn App() -> Html {
-    let shell = use_mut_ref(|| Shell::new(ClusterConfig::default()));
+    let shell = use_mut_ref(|| {
+        let mut shell = Shell::new(ClusterConfig::default());
+        shell.set_live(true);
+        shell
+    });
     let transcript = use_reducer(Transcript::default);
+    // The timer that runs the clock while a stream is open.
+    let stream_timer = use_mut_ref(|| None::<gloo_timers::callback::Interval>);
     // Command history for the up and down arrows: past lines and the cursor into them.
     let history = use_mut_ref(|| (Vec::<String>::new(), 0usize));
     let manifest_ref = use_node_ref();
@@ -85,14 +114,39 @@ pub fn App() -> Html {
     let run = {
         let shell = shell.clone();
         let dispatcher = transcript.dispatcher();
+        let stream_timer = stream_timer.clone();
         Callback::from(move |command: String| {
             let prompt = shell.borrow().prompt().to_string();
             let output = shell.borrow_mut().exec(&command, None);
-            dispatcher.dispatch(Entry {
+            dispatcher.dispatch(Action::Push(Entry {
                 prompt,
                 command,
                 output,
+            }));
+            if !shell.borrow().following() {
+                *stream_timer.borrow_mut() = None;
+                return;
+            }
+            let (shell, dispatcher, timer) =
+                (shell.clone(), dispatcher.clone(), stream_timer.clone());
+            let interval = gloo_timers::callback::Interval::new(STREAM_TICK_MS, move || {
+                if shell.borrow().following() {
+                    let text = shell.borrow_mut().tick(i64::from(STREAM_TICK_MS));
+                    if !text.is_empty() {
+                        dispatcher.dispatch(Action::Append(text));
+                    }
+                }
+                if !shell.borrow().following() {
+                    // The stream ended: stop the clock. Dropping the timer cancels it,
+                    // which must not happen inside its own callback.
+                    let timer = timer.clone();
+                    gloo_timers::callback::Timeout::new(0, move || {
+                        timer.borrow_mut().take();
+                    })
+                    .forget();
+                }
             });
+            *stream_timer.borrow_mut() = Some(interval);
         })
     };
 
@@ -110,10 +164,19 @@ pub fn App() -> Html {
 
     let on_keydown = {
         let history = history.clone();
+        let shell = shell.clone();
+        let dispatcher = transcript.dispatcher();
         Callback::from(move |e: KeyboardEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let mut history = history.borrow_mut();
             let (lines, cursor) = &mut *history;
+            if e.ctrl_key() && e.key() == "c" && shell.borrow().following() {
+                e.prevent_default();
+                shell.borrow_mut().interrupt();
+                *stream_timer.borrow_mut() = None;
+                dispatcher.dispatch(Action::Append("^C\n".into()));
+                return;
+            }
             match e.key().as_str() {
                 "Enter" => {
                     let line = input.value().trim().to_string();
@@ -143,7 +206,8 @@ pub fn App() -> Html {
     // Keep the newest output in view.
     {
         let terminal_ref = terminal_ref.clone();
-        use_effect_with(transcript.entries.len(), move |_| {
+        let last_len = transcript.entries.last().map_or(0, |e| e.output.len());
+        use_effect_with((transcript.entries.len(), last_len), move |_| {
             if let Some(el) = terminal_ref.cast::<HtmlElement>() {
                 el.set_scroll_top(el.scroll_height());
             }

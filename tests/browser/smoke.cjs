@@ -103,6 +103,36 @@ const tests = [
       throw new Error(`unexpected get output: ${JSON.stringify(listed)}`);
     }
   }],
+  ['kubectl get -w streams rows as the clock runs, until Ctrl+C', async (page) => {
+    // The Deployment applied above: its pods go from ContainerCreating to Running
+    // while the watch is open (the clock runs with the wall clock).
+    const command = 'kubectl get pods -w';
+    await page.fill('#command', command);
+    await page.press('#command', 'Enter');
+    await page.waitForFunction(
+      (echo) => {
+        const text = document.querySelector('#terminal')?.textContent ?? '';
+        const out = text.slice(text.lastIndexOf(echo) + echo.length);
+        return /Running/.test(out);
+      },
+      `$ ${command}\n`,
+      { timeout: TIMEOUT_MS },
+    );
+    await page.press('#command', 'Control+c');
+    await page.waitForFunction(
+      () => (document.querySelector('#terminal')?.textContent ?? '').endsWith('^C\n'),
+      null,
+      { timeout: TIMEOUT_MS },
+    );
+    const out = await outputAfter(page, command);
+    console.log(`  output: ${JSON.stringify(out.slice(0, 300))}`);
+    if (!/^NAME +READY +STATUS +RESTARTS +AGE\n/.test(out)) {
+      throw new Error(`no table header: ${JSON.stringify(out)}`);
+    }
+    // The clock stopped with the stream: nothing more is appended.
+    await page.waitForTimeout(1000);
+    if ((await outputAfter(page, command)) !== out) throw new Error('output grew after Ctrl+C');
+  }],
 ];
 
 async function main() {

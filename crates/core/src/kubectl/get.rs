@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::args::{self, flag, Flag};
+use super::follow::{Follow, WatchFormat};
 use super::jsonpath::{Columns, Template};
 use super::resources;
 use super::{printers, table, yaml, Ctx, Output};
@@ -26,6 +27,9 @@ const FLAGS: &[Flag] = &[
     flag("recursive", Some('R'), false),
     flag("chunk-size", None, true),
     flag("allow-missing-template-keys", None, false),
+    flag("watch", Some('w'), false),
+    flag("watch-only", None, false),
+    flag("output-watch-events", None, false),
 ];
 
 /// Output formats `get` understands.
@@ -186,6 +190,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         Err(e) => return Output::err(e),
     };
 
+    if a.bool("watch") || a.bool("watch-only") {
+        return watch(ctx, &a, &targets, format, &ns);
+    }
+
     // The server parses both selectors; kubectl wraps its BadRequest in the list's context.
     let labels = Selector::parse(&label_str);
 
@@ -275,6 +283,126 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         } else {
             "No resources found\n".into()
         };
+    }
+    out
+}
+
+/// `get -w`: the objects now, then a row for each change (a [`Follow`]).
+fn watch(
+    ctx: &mut Ctx,
+    a: &args::Args,
+    targets: &[resources::Target],
+    format: Format,
+    ns: &str,
+) -> Output {
+    let [t] = targets else {
+        return Output::err(format!(
+            "error: watch is only supported on individual resources and resource collections, but {} resources were found\n",
+            targets.len()
+        ));
+    };
+    let wide = match format {
+        Format::Table => false,
+        Format::Wide => true,
+        Format::Name => false,
+        _ => {
+            return Output::err(
+                "error: kubectl get --watch prints tables and names in Kubeplay; -o yaml, json and templates are not available with it yet\n",
+            )
+        }
+    };
+    let kind = t.kind;
+    let all_ns = a.bool("all-namespaces") && kind.info().namespaced;
+    let label_str = a.get("selector").unwrap_or("");
+    let field_str = a.get("field-selector").unwrap_or("");
+    let parsed = Selector::parse(label_str)
+        .and_then(|l| FieldSelector::parse(field_str, kind).map(|f| (l, f)));
+    let (labels, fields) = match parsed {
+        Ok(lf) => lf,
+        Err(e) => return Output::err(super::selector_error(kind, label_str, field_str, &e)),
+    };
+    let scope = (!all_ns && kind.info().namespaced).then(|| ns.to_string());
+    let mut out = Output::default();
+    let objs: Vec<Arc<Object>> = if t.names.is_empty() {
+        ctx.cluster
+            .api
+            .list(kind, scope.as_deref(), &labels, &fields)
+    } else {
+        let mut v = Vec::new();
+        for n in &t.names {
+            match ctx.cluster.api.get(kind, ns, n) {
+                Ok(o) => v.push(o),
+                Err(e) => return Output::err(super::server_error(&e)),
+            }
+        }
+        v
+    };
+    let events = a.bool("output-watch-events");
+    let name_format = format == Format::Name;
+    let now = ctx.cluster.now();
+    let mut header: Vec<String> = Vec::new();
+    if events {
+        header.push("EVENT".into());
+    }
+    if all_ns {
+        header.push("NAMESPACE".into());
+    }
+    header.extend(printers::headers(kind, wide).iter().map(|h| h.to_string()));
+    let show_header = !a.bool("no-headers") && !name_format;
+    if !a.bool("watch-only") {
+        if objs.is_empty() {
+            out.stderr = match &scope {
+                Some(ns) => format!("No resources found in {ns} namespace.\n"),
+                None => "No resources found\n".into(),
+            };
+        } else if name_format {
+            for o in &objs {
+                out.stdout.push_str(&format!("{}\n", kind_name(o)));
+            }
+        } else {
+            let mut rows = Vec::new();
+            if show_header {
+                rows.push(header.clone());
+            }
+            for o in &objs {
+                let mut r = Vec::new();
+                if events {
+                    r.push("ADDED".to_string());
+                }
+                if all_ns {
+                    r.push(o.meta().namespace.clone());
+                }
+                r.extend(printers::row(o, now, wide));
+                rows.push(r);
+            }
+            out.stdout = table::render(&rows);
+        }
+    }
+    let header_pending = show_header && (a.bool("watch-only") || objs.is_empty());
+    let filter = crate::apiserver::store::WatchFilter {
+        kind,
+        namespace: scope,
+        labels,
+        fields,
+    };
+    match ctx.cluster.api.watch(filter, None) {
+        Ok(id) => {
+            out.follow = Some(Follow::Watch {
+                id,
+                names: t.names.clone(),
+                format: if name_format {
+                    WatchFormat::Name
+                } else {
+                    WatchFormat::Table {
+                        wide,
+                        ns_column: all_ns,
+                    }
+                },
+                events,
+                header: header_pending.then_some(header),
+            })
+        }
+        Err(e) => out.stderr.push_str(&super::server_error(&e)),
     }
     out
 }

@@ -2,9 +2,11 @@
 //! (`pods/log`), with `-c`, `--previous`, `--tail`, `--since`, `--timestamps`,
 //! `--all-containers`, `--prefix`, `-l` and kubectl's container defaulting
 //! (`Defaulted container "app" out of: app, sidecar`). `-f` prints what has been
-//! written so far and returns (a script cannot wait on a stream).
+//! written so far and leaves a [`Follow`] that streams the rest until the container
+//! stops.
 
 use super::args::{self, flag, Flag};
+use super::follow::{Follow, LogTarget};
 use super::{server_error, Ctx, Output};
 use crate::api::core_v1::Pod;
 use crate::api::fields::FieldSelector;
@@ -29,7 +31,7 @@ const FLAGS: &[Flag] = &[
 ];
 
 /// Go's RFC3339Nano (trailing zeros dropped), as the kubelet stamps log lines.
-fn rfc3339_nano(ms: Millis) -> String {
+pub(crate) fn rfc3339_nano(ms: Millis) -> String {
     let whole = Time(ms.div_euclid(1000) * 1000).to_string();
     let frac = ms.rem_euclid(1000);
     if frac == 0 {
@@ -153,6 +155,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     };
     let by_selector = a.get("selector").is_some();
     let mut out = Output::default();
+    let mut targets: Vec<LogTarget> = Vec::new();
     let now = ctx.cluster.now();
     for pod in pods {
         let containers: Vec<String> = if a.bool("all-containers") {
@@ -197,11 +200,25 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
                         let skip = lines.len().saturating_sub(n);
                         lines.drain(..skip);
                     }
+                    let prefix = if a.bool("prefix") || (by_selector && a.bool("all-containers")) {
+                        format!("[pod/{}/{container}] ", pod.metadata.name)
+                    } else {
+                        String::new()
+                    };
+                    if a.bool("follow") && !a.bool("previous") {
+                        targets.push(LogTarget {
+                            namespace: ns.clone(),
+                            pod: pod.metadata.name.clone(),
+                            uid: pod.metadata.uid.clone(),
+                            node: node.clone(),
+                            container: container.clone(),
+                            prefix: prefix.clone(),
+                            printed_until: now,
+                            ended: false,
+                        });
+                    }
                     for (t, l) in lines {
-                        if a.bool("prefix") || (by_selector && a.bool("all-containers")) {
-                            out.stdout
-                                .push_str(&format!("[pod/{}/{container}] ", pod.metadata.name));
-                        }
+                        out.stdout.push_str(&prefix);
                         if a.bool("timestamps") {
                             out.stdout.push_str(&rfc3339_nano(t));
                             out.stdout.push(' ');
@@ -213,6 +230,12 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
                 Err(msg) => out.stderr.push_str(&bad_request(msg)),
             }
         }
+    }
+    if !targets.is_empty() {
+        out.follow = Some(Follow::Logs {
+            targets,
+            timestamps: a.bool("timestamps"),
+        });
     }
     out
 }

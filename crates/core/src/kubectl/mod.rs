@@ -11,6 +11,7 @@ pub mod describe;
 pub mod drain;
 pub mod edit;
 pub mod exec;
+pub mod follow;
 pub mod get;
 pub mod info;
 pub mod jsonpath;
@@ -42,6 +43,8 @@ pub struct Output {
     pub stderr: String,
     /// `kubectl exec -it POD -- sh`: the terminal now talks to this container's shell.
     pub attach: Option<Attach>,
+    /// `logs -f`, `get -w`: a stream to keep printing as time passes.
+    pub follow: Option<follow::Follow>,
 }
 
 /// A container whose interactive shell the terminal is attached to.

@@ -7,7 +7,7 @@ mod why;
 
 use std::collections::BTreeMap;
 
-use crate::kubectl::{self, args::split_words, Ctx};
+use crate::kubectl::{self, args::split_words, follow::Follow, Ctx};
 use crate::sim::{Cluster, ClusterConfig, Millis};
 
 /// Where `-f PATH` reads files from: the disk for the native binary, the editor's tabs
@@ -40,7 +40,18 @@ pub struct Shell {
     /// The container shell the terminal is attached to (`kubectl exec -it POD -- sh`):
     /// lines go to it until `exit`.
     attached: Option<kubectl::Attach>,
+    /// A stream left open (`logs -f`, `get -w`) in live mode.
+    following: Option<Follow>,
+    /// Live mode (the page): streams stay open and print as [`Shell::tick`] moves the
+    /// clock, until [`Shell::interrupt`]. Otherwise (scripts, `kubeplay shell`) a
+    /// command that streams runs simulated time until its stream ends.
+    live: bool,
 }
+
+/// How long a stream runs in a script when nothing ends it and no `timeout` bounds it.
+const FOLLOW_CAP_MS: Millis = 3_600_000;
+/// The clock step between two looks at a stream.
+const FOLLOW_STEP_MS: Millis = 100;
 
 /// One command of a script: the line and its heredoc body, if any.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,7 +162,66 @@ impl Shell {
             overlay: MemoryFiles::default(),
             files: Box::new(MemoryFiles::default()),
             attached: None,
+            following: None,
+            live: false,
         }
+    }
+
+    /// Live mode: see [`Shell::tick`].
+    pub fn set_live(&mut self, live: bool) {
+        self.live = live;
+    }
+
+    /// A stream is open (the terminal shows its output and waits for Ctrl+C).
+    pub fn following(&self) -> bool {
+        self.following.is_some()
+    }
+
+    /// Live mode: runs the clock `ms` further and returns what the open stream printed.
+    pub fn tick(&mut self, ms: Millis) -> String {
+        self.cluster.advance(ms);
+        let Some(f) = self.following.as_mut() else {
+            return String::new();
+        };
+        let (text, ended) = f.poll(&mut self.cluster);
+        if ended {
+            if let Some(f) = self.following.take() {
+                f.close(&mut self.cluster);
+            }
+        }
+        text
+    }
+
+    /// Ctrl+C: closes the open stream.
+    pub fn interrupt(&mut self) {
+        if let Some(f) = self.following.take() {
+            f.close(&mut self.cluster);
+        }
+    }
+
+    /// Runs simulated time until the stream ends or `limit` passes (without a limit,
+    /// after an hour it stops and says so).
+    fn drive(&mut self, mut f: Follow, limit: Option<Millis>) -> String {
+        let start = self.cluster.now();
+        let cap = limit.unwrap_or(FOLLOW_CAP_MS);
+        let mut out = String::new();
+        loop {
+            let (text, ended) = f.poll(&mut self.cluster);
+            out.push_str(&text);
+            if ended {
+                break;
+            }
+            let waited = self.cluster.now() - start;
+            if waited >= cap {
+                if limit.is_none() {
+                    out.push_str("kubeplay: stopped following after 1h of simulated time; bound a stream with `timeout DURATION kubectl ...`\n");
+                }
+                break;
+            }
+            self.cluster.advance(FOLLOW_STEP_MS.min(cap - waited));
+        }
+        f.close(&mut self.cluster);
+        out
     }
 
     /// The prompt to show: `$ `, or the attached container shell's.
@@ -264,20 +334,48 @@ impl Shell {
         if let Some(a) = self.attached.take() {
             return self.container_line(a, line);
         }
+        self.interrupt();
         let words = match split_words(line) {
             Ok(w) => w,
             Err(e) => return format!("syntax error: {e}\n"),
         };
+        self.run_words(&words, stdin, None)
+    }
+
+    /// Runs one parsed command; `limit` is a `timeout` around it.
+    fn run_words(
+        &mut self,
+        words: &[String],
+        stdin: Option<&str>,
+        limit: Option<Millis>,
+    ) -> String {
         let Some(first) = words.first() else {
             return String::new();
         };
         match first.as_str() {
+            "timeout" => {
+                let usage = "timeout: usage: timeout DURATION COMMAND [ARG]...\n";
+                let (Some(d), true) = (words.get(1), words.len() > 2) else {
+                    return usage.to_string();
+                };
+                let ms = parse_duration(d).or_else(|| {
+                    d.parse::<f64>()
+                        .ok()
+                        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e12)
+                        .map(|s| (s * 1000.0) as Millis)
+                });
+                match ms {
+                    Some(ms) => self.run_words(&words[2..], stdin, Some(ms)),
+                    None => format!("timeout: invalid time interval '{d}'\n"),
+                }
+            }
             "kubectl" => {
                 let Shell {
                     cluster,
                     overlay,
                     files,
                     attached,
+                    ..
                 } = self;
                 let read = |p: &str| match overlay.read(p) {
                     Ok(s) => Ok(s),
@@ -289,13 +387,21 @@ impl Shell {
                     read_file: &read,
                     stdin,
                 };
-                let out = kubectl::run(&mut ctx, &words[1..]);
+                let mut out = kubectl::run(&mut ctx, &words[1..]);
                 // The cluster's components react to what the command wrote.
                 cluster.settle();
                 if out.attach.is_some() {
                     *attached = out.attach.clone();
                 }
-                out.text()
+                let text = out.text();
+                match out.follow.take() {
+                    Some(f) if self.live && limit.is_none() => {
+                        self.following = Some(f);
+                        text
+                    }
+                    Some(f) => text + &self.drive(f, limit),
+                    None => text,
+                }
             }
             "kubeplay" => match words.get(1).map(String::as_str) {
                 Some("node") => node::run(&mut self.cluster, &words[2..]),
