@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod args;
 pub mod cordon;
+pub mod create_job;
 pub mod delete;
 pub mod describe;
 pub mod drain;
@@ -151,6 +152,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "get" => get::run(ctx, rest),
         "describe" => describe::run(ctx, rest),
         "apply" => apply::run_apply(ctx, rest),
+        // `create job|cronjob` (create_job.rs); `create -f` is apply's.
+        "create" if create_job::handles(rest) => create_job::run(ctx, rest),
         "create" => apply::run_create(ctx, rest),
         "delete" => delete::run(ctx, rest),
         "logs" => logs::run(ctx, rest),
