@@ -55,7 +55,15 @@ impl Schedule {
             return Err("empty spec string".into());
         }
         if let Some(d) = spec.strip_prefix('@') {
-            let s = |minute, hour, dom, month, dow| Ok(Schedule::Spec(Spec { minute, hour, dom, month, dow }));
+            let s = |minute, hour, dom, month, dow| {
+                Ok(Schedule::Spec(Spec {
+                    minute,
+                    hour,
+                    dom,
+                    month,
+                    dow,
+                }))
+            };
             return match d {
                 "yearly" | "annually" => s(1, 1, 1 << 1, 1 << 1, all(0, 6)),
                 "monthly" => s(1, 1, 1 << 1, all(1, 12), all(0, 6)),
@@ -128,7 +136,11 @@ impl Schedule {
             if spec.month & (1 << m) == 0 || !day_matches(spec, d, wd) {
                 continue;
             }
-            let from = if day == start_day { start_minute_of_day } else { 0 };
+            let from = if day == start_day {
+                start_minute_of_day
+            } else {
+                0
+            };
             for h in from / 60..24 {
                 if spec.hour & (1 << h) == 0 {
                     continue;
@@ -324,9 +336,8 @@ pub fn zone_offset(tz: &str) -> Option<i64> {
         "Asia/Dhaka" | "Asia/Almaty" | "Asia/Omsk" => 6 * H,
         "Asia/Yangon" | "Asia/Rangoon" => 6 * H + 1800,
         "Asia/Bangkok" | "Asia/Jakarta" | "Asia/Ho_Chi_Minh" | "Asia/Novosibirsk" => 7 * H,
-        "Asia/Shanghai" | "Asia/Hong_Kong" | "Asia/Singapore" | "Asia/Taipei"
-        | "Asia/Manila" | "Asia/Kuala_Lumpur" | "Australia/Perth" | "Asia/Irkutsk"
-        | "PRC" | "Singapore" => 8 * H,
+        "Asia/Shanghai" | "Asia/Hong_Kong" | "Asia/Singapore" | "Asia/Taipei" | "Asia/Manila"
+        | "Asia/Kuala_Lumpur" | "Australia/Perth" | "Asia/Irkutsk" | "PRC" | "Singapore" => 8 * H,
         "Asia/Tokyo" | "Asia/Seoul" | "Asia/Pyongyang" | "Asia/Yakutsk" | "Japan" => 9 * H,
         "Australia/Darwin" => 9 * H + 1800,
         "Australia/Brisbane" | "Asia/Vladivostok" | "Pacific/Guam" | "Pacific/Port_Moresby" => {
@@ -338,14 +349,23 @@ pub fn zone_offset(tz: &str) -> Option<i64> {
         "Pacific/Kiritimati" => 14 * H,
         "Atlantic/Cape_Verde" => -H,
         "America/Noronha" | "Atlantic/South_Georgia" => -2 * H,
-        "America/Sao_Paulo" | "America/Argentina/Buenos_Aires" | "America/Buenos_Aires"
-        | "America/Montevideo" | "America/Cayenne" => -3 * H,
-        "America/Caracas" | "America/La_Paz" | "America/Manaus" | "America/Puerto_Rico"
+        "America/Sao_Paulo"
+        | "America/Argentina/Buenos_Aires"
+        | "America/Buenos_Aires"
+        | "America/Montevideo"
+        | "America/Cayenne" => -3 * H,
+        "America/Caracas"
+        | "America/La_Paz"
+        | "America/Manaus"
+        | "America/Puerto_Rico"
         | "America/Santo_Domingo" => -4 * H,
         "America/Bogota" | "America/Lima" | "America/Panama" | "America/Cancun"
         | "America/Jamaica" | "America/Guayaquil" => -5 * H,
-        "America/Mexico_City" | "America/Guatemala" | "America/Costa_Rica"
-        | "America/Regina" | "America/El_Salvador" => -6 * H,
+        "America/Mexico_City"
+        | "America/Guatemala"
+        | "America/Costa_Rica"
+        | "America/Regina"
+        | "America/El_Salvador" => -6 * H,
         "America/Phoenix" | "America/Hermosillo" => -7 * H,
         "Pacific/Pitcairn" => -8 * H,
         "Pacific/Gambier" => -9 * H,
@@ -406,14 +426,20 @@ mod tests {
         assert_eq!(next("@yearly", JAN1), 1_767_225_600_000);
         assert_eq!(next("0 9-17/4 * * mon-fri", JAN1), JAN1 + 9 * 60 * min);
         assert_eq!(next("@every 90s", JAN1 + 500), JAN1 + 90_000);
-        assert!(Schedule::parse("0 0 30 2 *").unwrap().next(JAN1, 0).is_none());
+        assert!(Schedule::parse("0 0 30 2 *")
+            .unwrap()
+            .next(JAN1, 0)
+            .is_none());
         // Tokyo midnight is 15:00 UTC.
         let tokyo = zone_offset("Asia/Tokyo").unwrap();
         assert_eq!(
             Schedule::parse("0 0 * * *").unwrap().next(JAN1, tokyo),
             Some(JAN1 + 15 * 60 * min)
         );
-        assert_eq!(rfc3339_in(JAN1 + 15 * 60 * min, tokyo), "2025-01-02T00:00:00+09:00");
+        assert_eq!(
+            rfc3339_in(JAN1 + 15 * 60 * min, tokyo),
+            "2025-01-02T00:00:00+09:00"
+        );
         assert_eq!(rfc3339_in(JAN1, 0), "2025-01-01T00:00:00Z");
         assert_eq!(zone_offset("Etc/GMT+5"), Some(-5 * 3600));
         assert_eq!(zone_offset("Europe/Berlin"), None);
@@ -421,7 +447,13 @@ mod tests {
 
     #[test]
     fn parse_errors_as_robfig() {
-        for ok in ["* * * * *", "*/15 0-23/2 1,15 JAN-dec MON-fri", "@midnight", "@every 1h30m", "0 0 ? * *"] {
+        for ok in [
+            "* * * * *",
+            "*/15 0-23/2 1,15 JAN-dec MON-fri",
+            "@midnight",
+            "@every 1h30m",
+            "0 0 ? * *",
+        ] {
             assert!(Schedule::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(

@@ -158,9 +158,25 @@ impl CronJobController {
         Self::default()
     }
 
-    fn event(&mut self, ctx: &mut ComponentCtx, cj: &CronJob, type_: EventType, reason: &str, msg: &str) {
+    fn event(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        cj: &CronJob,
+        type_: EventType,
+        reason: &str,
+        msg: &str,
+    ) {
         let obj = Object::CronJob(Arc::new(cj.clone()));
-        events::record(ctx.api, ctx.now, &mut self.recorder, &obj, type_, reason, "", msg);
+        events::record(
+            ctx.api,
+            ctx.now,
+            &mut self.recorder,
+            &obj,
+            type_,
+            reason,
+            "",
+            msg,
+        );
     }
 
     fn requeue(&mut self, ctx: &mut ComponentCtx, key: &Key, at: Millis) {
@@ -199,7 +215,13 @@ impl CronJobController {
         }
     }
 
-    fn sync_cronjob(&mut self, ctx: &mut ComponentCtx, key: &Key, cj: &mut CronJob, children: &[Arc<Job>]) {
+    fn sync_cronjob(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        key: &Key,
+        cj: &mut CronJob,
+        children: &[Arc<Job>],
+    ) {
         let now = ctx.now;
         let st = cj.status.get_or_insert_with(Default::default);
         let mut events: Vec<(EventType, &str, String)> = Vec::new();
@@ -212,7 +234,10 @@ impl CronJobController {
                 events.push((
                     EventType::Warning,
                     "UnexpectedJob",
-                    format!("Saw a job that the controller did not create or forgot: {}", j.metadata.name),
+                    format!(
+                        "Saw a job that the controller did not create or forgot: {}",
+                        j.metadata.name
+                    ),
                 ));
             } else if found {
                 if let Some(cond) = finished {
@@ -379,7 +404,10 @@ impl CronJobController {
 
     /// Deletes a Job (its pods follow through the garbage collector).
     fn delete_job(&mut self, ctx: &mut ComponentCtx, cj: &CronJob, ns: &str, name: &str) -> bool {
-        match ctx.api.delete(Kind::Job, ns, name, &DeleteOptions::default()) {
+        match ctx
+            .api
+            .delete(Kind::Job, ns, name, &DeleteOptions::default())
+        {
             Ok(_) => {
                 let msg = format!("Deleted job {name}");
                 self.event(ctx, cj, EventType::Normal, "SuccessfulDelete", &msg);
@@ -390,7 +418,12 @@ impl CronJobController {
     }
 
     /// `cleanupFinishedJobs`: the oldest finished Jobs beyond the history limits go.
-    fn cleanup_finished(&mut self, ctx: &mut ComponentCtx, cj: &mut CronJob, children: &[Arc<Job>]) -> bool {
+    fn cleanup_finished(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        cj: &mut CronJob,
+        children: &[Arc<Job>],
+    ) -> bool {
         let (succ_limit, fail_limit) = (
             cj.spec.successful_jobs_history_limit,
             cj.spec.failed_jobs_history_limit,

@@ -109,7 +109,10 @@ fn is_ready(p: &Pod) -> bool {
 }
 
 fn has_finalizer(p: &Pod) -> bool {
-    p.metadata.finalizers.iter().any(|f| f == TRACKING_FINALIZER)
+    p.metadata
+        .finalizers
+        .iter()
+        .any(|f| f == TRACKING_FINALIZER)
 }
 
 /// `onlyReplaceFailedPods`.
@@ -151,7 +154,11 @@ fn completion_index(p: &Pod) -> Option<i32> {
 fn finish_time(p: &Pod, now: Millis) -> Millis {
     let st = p.status.as_ref();
     st.into_iter()
-        .flat_map(|s| s.container_statuses.iter().chain(&s.init_container_statuses))
+        .flat_map(|s| {
+            s.container_statuses
+                .iter()
+                .chain(&s.init_container_statuses)
+        })
         .filter_map(|c| c.state.terminated.as_ref()?.finished_at.map(|t| t.0))
         .max()
         .or_else(|| p.metadata.deletion_timestamp.map(|t| t.0))
@@ -160,9 +167,11 @@ fn finish_time(p: &Pod, now: Millis) -> Millis {
 
 /// Whether a Job has finished (`Complete` or `Failed` is True).
 pub fn is_finished(job: &Job) -> Option<&JobCondition> {
-    job.status.as_ref()?.conditions.iter().find(|c| {
-        (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True"
-    })
+    job.status
+        .as_ref()?
+        .conditions
+        .iter()
+        .find(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
 }
 
 fn find_condition<'a>(st: &'a JobStatus, type_: &str) -> Option<&'a JobCondition> {
@@ -204,7 +213,9 @@ pub fn match_pod_failure_policy(
                 {
                     continue;
                 }
-                let Some(t) = &c.state.terminated else { continue };
+                let Some(t) = &c.state.terminated else {
+                    continue;
+                };
                 let code = t.exit_code;
                 let hit = match req.operator.as_str() {
                     "In" => req.values.contains(&code),
@@ -333,7 +344,11 @@ fn pod_from_template(job: &Job, index: Option<i32>) -> Pod {
             spec.hostname = format!("{}-{ix}", job.metadata.name);
         }
         generate_name = format!("{}-{ix}-", job.metadata.name);
-        for c in spec.init_containers.iter_mut().chain(spec.containers.iter_mut()) {
+        for c in spec
+            .init_containers
+            .iter_mut()
+            .chain(spec.containers.iter_mut())
+        {
             if !c.env.iter().any(|e| e.name == "JOB_COMPLETION_INDEX") {
                 c.env.push(EnvVar {
                     name: "JOB_COMPLETION_INDEX".into(),
@@ -394,9 +409,25 @@ impl JobController {
         Self::default()
     }
 
-    fn event(&mut self, ctx: &mut ComponentCtx, job: &Job, type_: EventType, reason: &str, msg: &str) {
+    fn event(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        job: &Job,
+        type_: EventType,
+        reason: &str,
+        msg: &str,
+    ) {
         let obj = Object::Job(Arc::new(job.clone()));
-        events::record(ctx.api, ctx.now, &mut self.recorder, &obj, type_, reason, "", msg);
+        events::record(
+            ctx.api,
+            ctx.now,
+            &mut self.recorder,
+            &obj,
+            type_,
+            reason,
+            "",
+            msg,
+        );
     }
 
     fn timer(&mut self, ctx: &mut ComponentCtx, at: Millis, key: &Key) {
@@ -506,10 +537,7 @@ impl JobController {
         // The backoff record (`newBackoffRecord`).
         if !new_failed.is_empty() || !new_succeeded.is_empty() {
             let rec = self.backoff.entry(uid.clone()).or_default();
-            let last_success = new_succeeded
-                .iter()
-                .map(|p| finish_time(p, ctx.now))
-                .max();
+            let last_success = new_succeeded.iter().map(|p| finish_time(p, ctx.now)).max();
             let mut failures: Vec<Millis> =
                 new_failed.iter().map(|p| finish_time(p, ctx.now)).collect();
             if let Some(s) = last_success {
@@ -548,7 +576,12 @@ impl JobController {
                     .filter(|p| is_pod_failed(p, &sc.job))
                     .find_map(|p| match_pod_failure_policy(pfp, p).0);
                 if let Some(msg) = msg {
-                    sc.finished = Some(condition("FailureTarget", "PodFailurePolicy", &msg, ctx.now));
+                    sc.finished = Some(condition(
+                        "FailureTarget",
+                        "PodFailurePolicy",
+                        &msg,
+                        ctx.now,
+                    ));
                 }
             }
         }
@@ -618,7 +651,10 @@ impl JobController {
             } else {
                 let job = sc.job.clone();
                 let status = sc.job.status.get_or_insert_with(Default::default);
-                let sus = status.conditions.iter_mut().find(|c| c.type_ == "Suspended");
+                let sus = status
+                    .conditions
+                    .iter_mut()
+                    .find(|c| c.type_ == "Suspended");
                 let t = Some(Time(ctx.now / 1000 * 1000));
                 if suspended(&job) {
                     match sus {
@@ -718,7 +754,11 @@ impl JobController {
             sc.ready -= rm_ready;
         }
         if active < want {
-            let rec = self.backoff.get(&job.metadata.uid).copied().unwrap_or_default();
+            let rec = self
+                .backoff
+                .get(&job.metadata.uid)
+                .copied()
+                .unwrap_or_default();
             let remaining = rec.remaining(ctx.now);
             if remaining > 0 {
                 self.timer(ctx, ctx.now + remaining, key);
@@ -739,13 +779,18 @@ impl JobController {
                     .iter()
                     .filter(|p| !to_delete.iter().any(|d| d.metadata.uid == p.metadata.uid))
                     .filter_map(|p| completion_index(p))
-                    .chain(sc.pods.iter().filter(|p| !is_active(p) && !is_terminal(p)).filter_map(|p| {
-                        if only_replace_failed(&job) {
-                            completion_index(p)
-                        } else {
-                            None
-                        }
-                    }))
+                    .chain(
+                        sc.pods
+                            .iter()
+                            .filter(|p| !is_active(p) && !is_terminal(p))
+                            .filter_map(|p| {
+                                if only_replace_failed(&job) {
+                                    completion_index(p)
+                                } else {
+                                    None
+                                }
+                            }),
+                    )
                     .collect();
                 indexes = (0..completions)
                     .filter(|i| !sc.succeeded_indexes.contains(i) && !taken.contains(i))
@@ -826,7 +871,12 @@ impl JobController {
     /// the interim condition) in a first status write, finalizers removed, then the
     /// counters and, once nothing is left uncounted or terminating, the terminal
     /// condition.
-    fn track_and_remove_finalizers(&mut self, ctx: &mut ComponentCtx, mut sc: SyncCtx, old: &JobStatus) {
+    fn track_and_remove_finalizers(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        mut sc: SyncCtx,
+        old: &JobStatus,
+    ) {
         let indexed = is_indexed(&sc.job);
         let completions = sc.job.spec.completions.unwrap_or(0);
         if indexed {
@@ -971,7 +1021,11 @@ fn past_backoff_limit_on_failure(job: &Job, pods: &[Arc<Pod>]) -> bool {
     for p in pods {
         if matches!(phase(p), "Running" | "Pending") {
             if let Some(s) = &p.status {
-                for c in s.init_container_statuses.iter().chain(&s.container_statuses) {
+                for c in s
+                    .init_container_statuses
+                    .iter()
+                    .chain(&s.container_statuses)
+                {
                     result += i64::from(c.restart_count);
                 }
             }
@@ -1033,10 +1087,15 @@ impl Component for JobController {
         let mut orphans: BTreeMap<Key, Arc<Pod>> = BTreeMap::new();
         if let Some(w) = self.pods {
             for ev in ctx.api.poll(w) {
-                let Object::Pod(p) = &*ev.object else { continue };
+                let Object::Pod(p) = &*ev.object else {
+                    continue;
+                };
                 let Some(r) = p.metadata.controller_ref() else {
                     if has_finalizer(p) && ev.type_ != WatchType::Deleted {
-                        orphans.insert((p.metadata.namespace.clone(), p.metadata.name.clone()), p.clone());
+                        orphans.insert(
+                            (p.metadata.namespace.clone(), p.metadata.name.clone()),
+                            p.clone(),
+                        );
                     }
                     continue;
                 };
@@ -1045,7 +1104,10 @@ impl Component for JobController {
                 }
                 let key = (p.metadata.namespace.clone(), r.name.clone());
                 if has_finalizer(p) && ev.type_ != WatchType::Deleted {
-                    orphans.insert((p.metadata.namespace.clone(), p.metadata.name.clone()), p.clone());
+                    orphans.insert(
+                        (p.metadata.namespace.clone(), p.metadata.name.clone()),
+                        p.clone(),
+                    );
                 }
                 dirty.insert(key);
             }
@@ -1063,7 +1125,10 @@ impl Component for JobController {
         }
         for (_, p) in orphans {
             // Only pods whose Job is gone or finished; the sync handled the others.
-            if let Ok(o) = ctx.api.get(Kind::Pod, &p.metadata.namespace, &p.metadata.name) {
+            if let Ok(o) = ctx
+                .api
+                .get(Kind::Pod, &p.metadata.namespace, &p.metadata.name)
+            {
                 if let Object::Pod(cur) = &*o {
                     Self::clean_orphan(ctx, cur);
                 }

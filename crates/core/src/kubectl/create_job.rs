@@ -43,7 +43,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         Some(i) => (&rest[..i], rest[i + 1..].to_vec()),
         None => (rest, Vec::new()),
     };
-    let cmd = if sub == "job" { "create job" } else { "create cronjob" };
+    let cmd = if sub == "job" {
+        "create job"
+    } else {
+        "create cronjob"
+    };
     let mut flags: Vec<Flag> = COMMON.to_vec();
     flags.push(flag("image", None, true));
     if sub == "job" {
@@ -131,7 +135,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     if explicit_ns.is_some() {
         obj["metadata"]["namespace"] = json!(ns);
     }
-    let kind = if sub == "job" { Kind::Job } else { Kind::CronJob };
+    let kind = if sub == "job" {
+        Kind::Job
+    } else {
+        Kind::CronJob
+    };
     let shown_name = format!("{}.batch/{name}", kind.info().singular);
     let mut printer = Printer::new(format, dry, false);
     let mut out = Output::default();
@@ -165,9 +173,8 @@ fn from_cronjob(ctx: &Ctx, ns: &str, name: &str, from: &str) -> Result<Value, St
     let (res, cj_name) = from.split_once('/').ok_or_else(|| {
         format!("error: from must be of the form <resource>/<name>, got {from:?}\n")
     })?;
-    let kind = Kind::lookup(res).ok_or_else(|| {
-        format!("error: the server doesn't have a resource type {res:?}\n")
-    })?;
+    let kind = Kind::lookup(res)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type {res:?}\n"))?;
     let o = ctx
         .cluster
         .api
@@ -175,7 +182,10 @@ fn from_cronjob(ctx: &Ctx, ns: &str, name: &str, from: &str) -> Result<Value, St
         .map_err(|e| server_error(&e))?;
     if kind != Kind::CronJob {
         let i = kind.info();
-        return Err(format!("error: unknown object type *{}.{}\n", i.version, i.kind));
+        return Err(format!(
+            "error: unknown object type *{}.{}\n",
+            i.version, i.kind
+        ));
     }
     let Object::CronJob(cj) = &*o else {
         return Err("error: unknown object type\n".into());
@@ -199,5 +209,7 @@ fn from_cronjob(ctx: &Ctx, ns: &str, name: &str, from: &str) -> Result<Value, St
         meta["labels"] = json!(t.metadata.labels);
     }
     let spec = serde_json::to_value(&t.spec).unwrap_or(Value::Null);
-    Ok(json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec, "status": {}}))
+    Ok(
+        json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec, "status": {}}),
+    )
 }

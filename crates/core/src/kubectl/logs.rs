@@ -173,8 +173,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         }
     };
     let by_selector = a.get("selector").is_some();
-    let mut out = Output::default();
-    out.notices = notice;
+    let mut out = Output {
+        notices: notice,
+        ..Default::default()
+    };
     let now = ctx.cluster.now();
     for pod in pods {
         let containers: Vec<String> = if a.bool("all-containers") {
@@ -273,7 +275,11 @@ fn pod_for_job(ctx: &Ctx, ns: &str, name: &str) -> Result<(std::sync::Arc<Pod>, 
     pods.sort_by_key(|p| {
         let phase = p.status.as_ref().map_or("", |s| s.phase.as_str());
         let restarts = p.status.as_ref().map_or(0, |s| {
-            s.container_statuses.iter().map(|c| c.restart_count).max().unwrap_or(0)
+            s.container_statuses
+                .iter()
+                .map(|c| c.restart_count)
+                .max()
+                .unwrap_or(0)
         });
         (
             p.spec.node_name.is_empty(),

@@ -496,6 +496,13 @@ fn run_statements(
             logs.push((*elapsed, e.hostname.to_string()));
             Flow::Next(0)
         }
+        ["date"] => {
+            logs.push((
+                *elapsed,
+                busybox_date(e.started_at.saturating_add(*elapsed)),
+            ));
+            Flow::Next(0)
+        }
         ["printenv", var] => match e.env.get(*var) {
             Some(v) => {
                 logs.push((*elapsed, v.clone()));
@@ -511,6 +518,26 @@ fn run_statements(
         }
         [] => Flow::Next(status),
     })
+}
+
+/// busybox `date` in UTC: `Wed Jan  1 00:01:01 UTC 2025`.
+fn busybox_date(ms: Millis) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let t = secs.rem_euclid(86_400);
+    let (y, m, d) = crate::api::cron::civil_from_days(days);
+    format!(
+        "{} {} {d:>2} {:02}:{:02}:{:02} UTC {y}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        t / 3600,
+        t / 60 % 60,
+        t % 60
+    )
 }
 
 /// Splits a statement into words, honouring single and double quotes.
@@ -978,11 +1005,22 @@ mod tests {
     }
 
     #[test]
+    fn busybox_date_format() {
+        assert_eq!(
+            busybox_date(1_735_689_661_000),
+            "Wed Jan  1 00:01:01 UTC 2025"
+        );
+    }
+
+    #[test]
     fn perl_prints_pi_as_math_bigfloat() {
         assert_eq!(pi_digits(30), "3.14159265358979323846264338328");
         let p = pi_digits(2000);
         assert_eq!(p.len(), 2001);
-        assert!(p.ends_with("08658326459958133904780275901"), "rounded up as perl");
+        assert!(
+            p.ends_with("08658326459958133904780275901"),
+            "rounded up as perl"
+        );
     }
 
     #[test]

@@ -173,7 +173,9 @@ impl Cluster {
         ));
         c.add_component(Box::new(crate::scheduler::component::KubeScheduler::new()));
         c.add_component(Box::new(crate::controllers::job::JobController::new()));
-        c.add_component(Box::new(crate::controllers::cronjob::CronJobController::new()));
+        c.add_component(Box::new(
+            crate::controllers::cronjob::CronJobController::new(),
+        ));
         c.add_component(Box::new(
             crate::controllers::ttl_after_finished::TtlAfterFinishedController::new(),
         ));
