@@ -2,6 +2,7 @@
 //! per API group/version, plus the shared value types: quantities, IntOrString,
 //! label and field selectors. [`kinds`] is the registry of served kinds.
 
+pub mod cron;
 pub mod fields;
 pub mod intstr;
 pub mod kinds;

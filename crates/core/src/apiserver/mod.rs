@@ -276,7 +276,12 @@ impl ApiServer {
                 .allocate(Arc::make_mut(svc), Some(old_svc), &mut self.rng)
                 .map_err(|e| ApiError::invalid(kind, &name, e))?;
         }
-        if obj.meta().deletion_timestamp.is_some() && obj.meta().finalizers.is_empty() {
+        // `shouldDeleteDuringUpdate`: the last finalizer gone removes the object,
+        // unless a graceful deletion (a pod its kubelet is still stopping) is pending.
+        if obj.meta().deletion_timestamp.is_some()
+            && obj.meta().finalizers.is_empty()
+            && obj.meta().deletion_grace_period_seconds.unwrap_or(0) == 0
+        {
             let ns = obj.meta().namespace.clone();
             self.store.put(obj);
             return self

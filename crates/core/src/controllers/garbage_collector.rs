@@ -1,7 +1,8 @@
 //! The garbage collector (`pkg/controller/garbagecollector`), for the default
 //! background propagation: when an object is deleted, the objects whose
 //! `ownerReferences` name it lose that reference, and those with no owner left are
-//! deleted in turn (a ReplicaSet's pods, a Deployment's ReplicaSets).
+//! deleted in turn (a ReplicaSet's pods, a Deployment's ReplicaSets, a CronJob's Jobs,
+//! a Job's pods).
 
 use crate::api::Kind;
 use crate::apiserver::store::{EventType, WatchFilter, WatchId};
@@ -9,13 +10,15 @@ use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::sim::{Component, ComponentCtx};
 
 /// The kinds whose objects own others here, and the kinds they own.
-const OWNERS: [Kind; 4] = [
+const OWNERS: [Kind; 6] = [
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::StatefulSet,
     Kind::DaemonSet,
+    Kind::CronJob,
+    Kind::Job,
 ];
-const DEPENDENTS: [Kind; 2] = [Kind::ReplicaSet, Kind::Pod];
+const DEPENDENTS: [Kind; 3] = [Kind::ReplicaSet, Kind::Job, Kind::Pod];
 
 #[derive(Default)]
 pub struct GarbageCollector {

@@ -1,11 +1,14 @@
 //! kube-controller-manager's controllers, one module each, each a level-triggered
 //! component that reads and writes only through the API server.
 
+pub mod cronjob;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod taint_eviction;
+pub mod ttl_after_finished;
 
 use crate::api::core_v1::Taint;
 

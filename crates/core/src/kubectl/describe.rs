@@ -98,6 +98,7 @@ pub fn describe_object(api: &ApiServer, obj: &Object, s: &Settings) -> String {
         Object::DaemonSet(ds) => apps::describe_daemonset(api, ds, s),
         Object::StatefulSet(ss) => apps::describe_statefulset(api, ss, s),
         Object::Job(j) => apps::describe_job(api, j, s),
+        Object::CronJob(c) => apps::describe_cron_job(api, c, s),
         Object::Service(svc) => core::describe_service(api, svc, s),
         Object::Endpoints(ep) => core::describe_endpoints(api, ep, s),
         Object::Node(n) => core::describe_node(api, n, s),

@@ -116,6 +116,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             }
         },
     };
+    let mut notice = String::new();
     let pods: Vec<std::sync::Arc<Pod>> = if let Some(sel) = a.get("selector") {
         if !a.positionals.is_empty() {
             return Output::err("error: only one of a selector or a pod name may be specified\n");
@@ -145,16 +146,39 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             [] => return Output::err("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples\n"),
             _ => return Output::err("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples\n"),
         };
-        match ctx.cluster.api.get(Kind::Pod, &ns, &name) {
-            Ok(o) => match &*o {
-                Object::Pod(p) => vec![p.clone()],
-                _ => Vec::new(),
-            },
-            Err(e) => return Output::err(server_error(&e)),
+        if let Some(job) = name
+            .strip_prefix("job/")
+            .or_else(|| name.strip_prefix("jobs/"))
+            .or_else(|| name.strip_prefix("job.batch/"))
+            .or_else(|| name.strip_prefix("jobs.batch/"))
+        {
+            match pod_for_job(ctx, &ns, job) {
+                Ok((p, found)) => {
+                    if found > 1 {
+                        notice.push_str(&format!(
+                            "Found {found} pods, using pod/{}\n",
+                            p.metadata.name
+                        ));
+                    }
+                    vec![p]
+                }
+                Err(e) => return Output::err(e),
+            }
+        } else {
+            match ctx.cluster.api.get(Kind::Pod, &ns, &name) {
+                Ok(o) => match &*o {
+                    Object::Pod(p) => vec![p.clone()],
+                    _ => Vec::new(),
+                },
+                Err(e) => return Output::err(server_error(&e)),
+            }
         }
     };
     let by_selector = a.get("selector").is_some();
-    let mut out = Output::default();
+    let mut out = Output {
+        notices: notice,
+        ..Default::default()
+    };
     let mut targets: Vec<LogTarget> = Vec::new();
     let now = ctx.cluster.now();
     for pod in pods {
@@ -238,6 +262,66 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         });
     }
     out
+}
+
+/// The pod `kubectl logs job/NAME` reads (`GetFirstPod` with the `ByLogging` order:
+/// scheduled, running, ready, more restarts, older first) and how many matched.
+fn pod_for_job(ctx: &Ctx, ns: &str, name: &str) -> Result<(std::sync::Arc<Pod>, usize), String> {
+    let o = ctx
+        .cluster
+        .api
+        .get(Kind::Job, ns, name)
+        .map_err(|e| server_error(&e))?;
+    let Object::Job(job) = &*o else {
+        return Err(String::new());
+    };
+    let sel = Selector::from_optional_label_selector(job.spec.selector.as_ref())
+        .map_err(|e| format!("error: {e}\n"))?;
+    let mut pods: Vec<std::sync::Arc<Pod>> = ctx
+        .cluster
+        .api
+        .list(Kind::Pod, Some(ns), &sel, &FieldSelector::default())
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Pod(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    let ready_since = |p: &Pod| {
+        p.status.as_ref().and_then(|s| {
+            s.conditions
+                .iter()
+                .find(|c| c.type_ == "Ready" && c.status == "True")
+                .map(|c| c.last_transition_time.map_or(i64::MAX, |t| t.0))
+        })
+    };
+    pods.sort_by_key(|p| {
+        let phase = p.status.as_ref().map_or("", |s| s.phase.as_str());
+        let restarts = p.status.as_ref().map_or(0, |s| {
+            s.container_statuses
+                .iter()
+                .map(|c| c.restart_count)
+                .max()
+                .unwrap_or(0)
+        });
+        (
+            p.spec.node_name.is_empty(),
+            match phase {
+                "Unknown" => 1,
+                "Pending" => 2,
+                _ => 0,
+            },
+            ready_since(p).is_none(),
+            ready_since(p).unwrap_or(0),
+            -restarts,
+            p.metadata.creation_timestamp.map_or(i64::MAX, |t| t.0),
+        )
+    });
+    let n = pods.len();
+    match pods.into_iter().next() {
+        Some(p) => Ok((p, n)),
+        None => Err("error: timed out waiting for the condition\n".into()),
+    }
 }
 
 #[cfg(test)]

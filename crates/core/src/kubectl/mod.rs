@@ -6,6 +6,7 @@ pub mod apply;
 pub mod args;
 pub mod cordon;
 pub mod create;
+pub mod create_job;
 pub mod delete;
 pub mod describe;
 pub mod drain;
@@ -159,6 +160,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "get" => get::run(ctx, rest),
         "describe" => describe::run(ctx, rest),
         "apply" => apply::run_apply(ctx, rest),
+        // `create job|cronjob` (create_job.rs); the other generators and `create -f`.
+        "create" if create_job::handles(rest) => create_job::run(ctx, rest),
         "create" => create::run(ctx, rest),
         "expose" => create::run_expose(ctx, rest),
         "edit" => edit::run(ctx, rest),

@@ -284,7 +284,7 @@ pub fn container_env(
     }
     let mut out = vec![
         ("PATH".to_string(), PATH.to_string()),
-        ("HOSTNAME".to_string(), pod.metadata.name.clone()),
+        ("HOSTNAME".to_string(), pod_hostname(pod).to_string()),
     ];
     for (k, v) in vars.into_iter().chain(links) {
         if !out.iter().any(|(x, _)| *x == k) {
@@ -293,6 +293,20 @@ pub fn container_env(
     }
     out.push(("HOME".to_string(), "/root".to_string()));
     Ok(out)
+}
+
+/// The pod's hostname: `spec.hostname` when set (an Indexed Job's `<job>-<index>`),
+/// else its name, cut to 63 characters as the kubelet does.
+pub fn pod_hostname(pod: &Pod) -> &str {
+    let h = if pod.spec.hostname.is_empty() {
+        pod.metadata.name.as_str()
+    } else {
+        pod.spec.hostname.as_str()
+    };
+    match h.char_indices().nth(63) {
+        Some((i, _)) => h[..i].trim_end_matches(['-', '.']),
+        None => h,
+    }
 }
 
 #[cfg(test)]
@@ -357,7 +371,7 @@ pub fn container_files(
     pod_ip: &str,
 ) -> (BTreeMap<String, String>, Vec<String>) {
     let ns = pod.metadata.namespace.as_str();
-    let name = &pod.metadata.name;
+    let name = pod_hostname(pod);
     let mut files = BTreeMap::new();
     let mut dirs = vec!["/".to_string(), "/etc".to_string(), "/tmp".to_string()];
     files.insert("/etc/hostname".to_string(), format!("{name}\n"));

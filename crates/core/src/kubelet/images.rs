@@ -541,6 +541,13 @@ fn run_statements(
             logs.push((*elapsed, e.hostname.to_string()));
             Flow::Next(0)
         }
+        ["date"] => {
+            logs.push((
+                *elapsed,
+                busybox_date(e.started_at.saturating_add(*elapsed)),
+            ));
+            Flow::Next(0)
+        }
         ["printenv", var] => match e.env.get(*var) {
             Some(v) => {
                 logs.push((*elapsed, v.clone()));
@@ -556,6 +563,26 @@ fn run_statements(
         }
         [] => Flow::Next(status),
     })
+}
+
+/// busybox `date` in UTC: `Wed Jan  1 00:01:01 UTC 2025`.
+fn busybox_date(ms: Millis) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let t = secs.rem_euclid(86_400);
+    let (y, m, d) = crate::api::cron::civil_from_days(days);
+    format!(
+        "{} {} {d:>2} {:02}:{:02}:{:02} UTC {y}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        t / 3600,
+        t / 60 % 60,
+        t % 60
+    )
 }
 
 /// Splits a statement into words, honouring single and double quotes.
@@ -649,6 +676,141 @@ pub(crate) fn statements(script: &str) -> Vec<(String, &'static str)> {
     }
     out.push((cur, ";"));
     out
+}
+
+/// perl (the docs' `pi` Job): `perl -Mbignum=bpi -wle 'print bpi(N)'` prints pi to N
+/// significant digits (rounded, as Math::BigFloat does) after computing for a while
+/// (about 7 s for 2,000 digits, growing with the square of N); other perl programs exit
+/// at once; shell commands run as in busybox.
+fn perl(e: &Exec) -> Process {
+    let argv: Vec<&str> = e.argv.iter().map(String::as_str).collect();
+    let is_perl = |s: &str| s == "perl" || s.starts_with("perl5") || s.ends_with("/perl");
+    match argv.first() {
+        Some(p) if is_perl(p) => {}
+        _ => return shell_image(e),
+    }
+    let bignum = argv.iter().any(|a| a.starts_with("-Mbignum"));
+    let program = argv
+        .iter()
+        .position(|a| a.starts_with('-') && a.ends_with('e'))
+        .and_then(|i| argv.get(i + 1))
+        .copied()
+        .unwrap_or("");
+    let digits = program
+        .trim()
+        .trim_end_matches(';')
+        .strip_prefix("print bpi(")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|n| bignum && (1..=20_000).contains(n));
+    match digits {
+        Some(n) => {
+            let secs = 7.0 * (n as f64 / 2000.0).powi(2);
+            let after = ((secs * 1000.0) as Millis).max(50);
+            Process {
+                exit: Some((after, 0)),
+                logs: vec![(after, pi_digits(n))],
+                ..Default::default()
+            }
+        }
+        None => Process {
+            exit: Some((50, 0)),
+            ..Default::default()
+        },
+    }
+}
+
+/// Pi to `n` significant digits, rounded half up (`3.14159...`), by Machin's formula
+/// over base-10^9 fixed-point numbers.
+pub fn pi_digits(n: usize) -> String {
+    const BASE: u64 = 1_000_000_000;
+    let limbs = (n + 20) / 9 + 2;
+    // Fixed point: limb 0 holds the integer part.
+    fn div(a: &mut [u64], d: u64) {
+        let mut rem = 0u64;
+        for x in a.iter_mut() {
+            let cur = rem * BASE + *x;
+            *x = cur / d;
+            rem = cur % d;
+        }
+    }
+    fn add(a: &mut [u64], b: &[u64]) {
+        let mut carry = 0;
+        for i in (0..a.len()).rev() {
+            let s = a[i] + b[i] + carry;
+            a[i] = s % BASE;
+            carry = s / BASE;
+        }
+    }
+    fn sub(a: &mut [u64], b: &[u64]) {
+        let mut borrow = 0i64;
+        for i in (0..a.len()).rev() {
+            let mut s = a[i] as i64 - b[i] as i64 - borrow;
+            borrow = 0;
+            if s < 0 {
+                s += BASE as i64;
+                borrow = 1;
+            }
+            a[i] = s as u64;
+        }
+    }
+    fn is_zero(a: &[u64]) -> bool {
+        a.iter().all(|x| *x == 0)
+    }
+    // arctan(1/x) * mult
+    let arctan = |x: u64, mult: u64| -> Vec<u64> {
+        let mut sum = vec![0u64; limbs];
+        let mut term = vec![0u64; limbs];
+        term[0] = mult;
+        div(&mut term, x);
+        let mut k = 1u64;
+        let mut positive = true;
+        let mut t = term.clone();
+        while !is_zero(&term) {
+            t.copy_from_slice(&term);
+            div(&mut t, k);
+            if positive {
+                add(&mut sum, &t);
+            } else {
+                sub(&mut sum, &t);
+            }
+            positive = !positive;
+            div(&mut term, x * x);
+            k += 2;
+        }
+        sum
+    };
+    let mut pi = arctan(5, 16);
+    let b = arctan(239, 4);
+    sub(&mut pi, &b);
+    let mut digits = pi[0].to_string();
+    for x in &pi[1..] {
+        digits.push_str(&format!("{x:09}"));
+    }
+    // Round to n significant digits (the integer part is the single digit 3).
+    let mut d: Vec<u8> = digits.bytes().take(n + 1).map(|b| b - b'0').collect();
+    let round_up = d.len() > n && d[n] >= 5;
+    d.truncate(n);
+    if round_up {
+        let mut i = n;
+        while i > 0 {
+            i -= 1;
+            if d[i] == 9 {
+                d[i] = 0;
+            } else {
+                d[i] += 1;
+                break;
+            }
+        }
+    }
+    let mut s = String::with_capacity(n + 1);
+    for (i, x) in d.iter().enumerate() {
+        if i == 1 {
+            s.push('.');
+        }
+        s.push((b'0' + x) as char);
+    }
+    s
 }
 
 /// postgres: refuses to start without a superuser password, as the real entrypoint.
@@ -756,6 +918,7 @@ impl Catalogue {
             ),
             img("busybox", 2_160_000, &[], sh, shell_image),
             img("alpine", 3_650_000, &[], &["/bin/sh"], shell_image),
+            img("perl", 330 * MB, &[], &["perl5.34.3", "-de0"], perl),
             Image {
                 shell: false,
                 ..img(
@@ -893,6 +1056,25 @@ mod tests {
             logs.iter().map(|(t, l)| (*t, l.to_string())).collect(),
             None,
         )
+    }
+
+    #[test]
+    fn busybox_date_format() {
+        assert_eq!(
+            busybox_date(1_735_689_661_000),
+            "Wed Jan  1 00:01:01 UTC 2025"
+        );
+    }
+
+    #[test]
+    fn perl_prints_pi_as_math_bigfloat() {
+        assert_eq!(pi_digits(30), "3.14159265358979323846264338328");
+        let p = pi_digits(2000);
+        assert_eq!(p.len(), 2001);
+        assert!(
+            p.ends_with("08658326459958133904780275901"),
+            "rounded up as perl"
+        );
     }
 
     #[test]

@@ -1388,7 +1388,7 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
             (img.behave)(&Exec {
                 argv: &argv,
                 env: &map,
-                hostname: &pod.metadata.name,
+                hostname: super::env::pod_hostname(pod),
                 started_at: at,
                 stdin: c.spec.stdin,
             })
@@ -1473,7 +1473,7 @@ fn run_in(
         vars: &c.vars,
         files: &files,
         dirs: &dirs,
-        hostname: &pod.metadata.name,
+        hostname: super::env::pod_hostname(pod),
         has_shell,
     };
     super::exec::run(argv, &sb)

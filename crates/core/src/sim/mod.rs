@@ -172,6 +172,13 @@ impl Cluster {
             crate::controllers::garbage_collector::GarbageCollector::new(),
         ));
         c.add_component(Box::new(crate::scheduler::component::KubeScheduler::new()));
+        c.add_component(Box::new(crate::controllers::job::JobController::new()));
+        c.add_component(Box::new(
+            crate::controllers::cronjob::CronJobController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::ttl_after_finished::TtlAfterFinishedController::new(),
+        ));
         c.add_component(Box::new(crate::metrics::MetricsServer::new()));
         c.settle();
         c

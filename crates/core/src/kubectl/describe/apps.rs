@@ -5,7 +5,7 @@ use super::pod::describe_pod_template;
 use super::writer::*;
 use super::{events_for, Settings};
 use crate::api::apps_v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use crate::api::batch_v1::Job;
+use crate::api::batch_v1::{CronJob, Job};
 use crate::api::core_v1::PodTemplateSpec;
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
@@ -465,6 +465,89 @@ pub fn describe_job(api: &ApiServer, job: &Job, s: &Settings) -> String {
     describe_pod_template(&mut w, &spec.template);
     if s.show_events {
         let evs = events_for(api, m, Some("Job"));
+        describe_events(&mut w, &evs, s.now);
+    }
+    w.finish()
+}
+
+/// `kubectl describe cronjob`.
+pub fn describe_cron_job(api: &ApiServer, cj: &CronJob, s: &Settings) -> String {
+    let m = &cj.metadata;
+    let spec = &cj.spec;
+    let st = cj.status.clone().unwrap_or_default();
+    let mut w = PrefixWriter::new();
+    wr!(w, LEVEL_0, "Name:\t{}\n", m.name);
+    wr!(w, LEVEL_0, "Namespace:\t{}\n", m.namespace);
+    labels_multiline(&mut w, "Labels", &m.labels);
+    annotations_multiline(&mut w, "Annotations", &m.annotations);
+    wr!(w, LEVEL_0, "Schedule:\t{}\n", spec.schedule);
+    wr!(
+        w,
+        LEVEL_0,
+        "Concurrency Policy:\t{}\n",
+        spec.concurrency_policy
+    );
+    let suspend = match spec.suspend {
+        Some(true) => "True",
+        Some(false) => "False",
+        None => "<unset>",
+    };
+    wr!(w, LEVEL_0, "Suspend:\t{suspend}\n");
+    let or_unset = |v: Option<String>| v.unwrap_or_else(|| "<unset>".into());
+    wr!(
+        w,
+        LEVEL_0,
+        "Successful Job History Limit:\t{}\n",
+        or_unset(spec.successful_jobs_history_limit.map(|v| v.to_string()))
+    );
+    wr!(
+        w,
+        LEVEL_0,
+        "Failed Job History Limit:\t{}\n",
+        or_unset(spec.failed_jobs_history_limit.map(|v| v.to_string()))
+    );
+    wr!(
+        w,
+        LEVEL_0,
+        "Starting Deadline Seconds:\t{}\n",
+        or_unset(spec.starting_deadline_seconds.map(|v| format!("{v}s")))
+    );
+    let jt = &spec.job_template.spec;
+    match &jt.selector {
+        Some(sel) => match Selector::from_optional_label_selector(Some(sel)) {
+            Ok(sel) => wr!(w, LEVEL_0, "Selector:\t{sel}\n"),
+            Err(e) => wr!(w, LEVEL_0, "Selector:\tFailed to get selector: {e}\n"),
+        },
+        None => w.write(LEVEL_0, "Selector:\t<unset>\n"),
+    }
+    wr!(
+        w,
+        LEVEL_0,
+        "Parallelism:\t{}\n",
+        or_unset(jt.parallelism.map(|v| v.to_string()))
+    );
+    wr!(
+        w,
+        LEVEL_0,
+        "Completions:\t{}\n",
+        or_unset(jt.completions.map(|v| v.to_string()))
+    );
+    if let Some(a) = jt.active_deadline_seconds {
+        wr!(w, LEVEL_0, "Active Deadline Seconds:\t{a}s\n");
+    }
+    describe_pod_template(&mut w, &jt.template);
+    match st.last_schedule_time {
+        Some(t) => wr!(w, LEVEL_0, "Last Schedule Time:\t{}\n", rfc1123z(Some(t))),
+        None => w.write(LEVEL_0, "Last Schedule Time:\t<unset>\n"),
+    }
+    let active: Vec<&str> = st.active.iter().map(|r| r.name.as_str()).collect();
+    if active.is_empty() {
+        w.write(LEVEL_0, "Active Jobs:\t<none>\n");
+    } else {
+        wr!(w, LEVEL_0, "Active Jobs:\t{}\n", active.join(", "));
+    }
+    if s.show_events {
+        let evs = events_for(api, m, Some("CronJob"));
         describe_events(&mut w, &evs, s.now);
     }
     w.finish()
