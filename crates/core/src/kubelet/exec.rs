@@ -1,10 +1,12 @@
 //! `kubectl exec`: a command run in a running container, by the image's shell:
-//! `printenv`, `env`, `echo`, `cat`, `ls`, `hostname`, `pwd`, `id`, `whoami`, `sleep`
-//! (which returns at once), `true`, `false`,
-//! `exit` and `sh -c SCRIPT` (with `;`, `&&`, `||` and `$VAR`), over the container's
-//! environment and files ([`super::env`]). An image without a shell runs nothing
-//! (the runtime's "executable file not found"); an unknown command exits 127 in a
-//! shell, or fails the same way run directly.
+//! `printenv`, `env`, `echo`, `cat`, `ls`, `touch`, `rm`, `mkdir`, `hostname`, `pwd`,
+//! `id`, `whoami`, `sleep` (which returns at once), `true`, `false`, `exit`, output
+//! redirection (`>`, `>>`) and `sh -c SCRIPT` (with `;`, `&&`, `||` and `$VAR`), over
+//! the container's environment and files ([`super::env`]). What a command writes is
+//! returned in [`ExecOutput::writes`] for the kubelet to keep (in a volume or the
+//! container's own layer). An image without a shell runs nothing (the runtime's
+//! "executable file not found"); an unknown command exits 127 in a shell, or fails the
+//! same way run directly.
 
 use std::collections::BTreeMap;
 
@@ -16,15 +18,52 @@ pub struct ExecOutput {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
+    /// Files written (`Some`) or removed (`None`), in order.
+    pub writes: Vec<(String, Option<String>)>,
 }
 
-/// The container as the command sees it.
+/// The container as the command sees it; commands change `files` and `dirs`.
 pub struct Sandbox<'a> {
     pub vars: &'a [(String, String)],
-    pub files: &'a BTreeMap<String, String>,
-    pub dirs: &'a [String],
+    pub files: BTreeMap<String, String>,
+    pub dirs: Vec<String>,
     pub hostname: &'a str,
     pub has_shell: bool,
+    /// Mount paths of read-only volumes (ConfigMaps, Secrets, `readOnly: true`).
+    pub read_only: Vec<String>,
+}
+
+impl Sandbox<'_> {
+    fn read_only(&self, path: &str) -> bool {
+        self.read_only
+            .iter()
+            .any(|m| path == m || path.starts_with(&format!("{m}/")))
+    }
+
+    fn write(&mut self, path: &str, content: Option<String>, out: &mut ExecOutput) {
+        match &content {
+            Some(c) => {
+                self.files.insert(path.to_string(), c.clone());
+            }
+            None => {
+                self.files.remove(path);
+            }
+        }
+        out.writes.push((path.to_string(), content));
+    }
+
+    /// The directory a path would be created in exists.
+    fn parent_exists(&self, path: &str) -> bool {
+        let parent = match path.rsplit_once('/') {
+            Some(("", _)) | None => "/",
+            Some((p, _)) => p,
+        };
+        self.dirs.iter().any(|d| d == parent)
+            || self
+                .files
+                .keys()
+                .any(|f| f.starts_with(&format!("{parent}/")))
+    }
 }
 
 fn not_found(cmd: &str) -> String {
@@ -32,7 +71,7 @@ fn not_found(cmd: &str) -> String {
 }
 
 /// Runs `argv` in the container; `Err` is the runtime's refusal to start it.
-pub fn run(argv: &[String], sb: &Sandbox) -> Result<ExecOutput, String> {
+pub fn run(argv: &[String], sb: &mut Sandbox) -> Result<ExecOutput, String> {
     let mut out = ExecOutput::default();
     let Some(cmd) = argv.first() else {
         return Err(not_found(""));
@@ -60,15 +99,19 @@ fn known(cmd: &str) -> bool {
             | "id"
             | "true"
             | "false"
+            | "touch"
+            | "rm"
+            | "mkdir"
     )
 }
 
-fn script(text: &str, sb: &Sandbox, out: &mut ExecOutput) -> i32 {
+fn script(text: &str, sb: &mut Sandbox, out: &mut ExecOutput) -> i32 {
     let vars: BTreeMap<String, String> = sb.vars.iter().cloned().collect();
+    let hostname = sb.hostname.to_string();
     let e = Exec {
         argv: &[],
         env: &vars,
-        hostname: sb.hostname,
+        hostname: &hostname,
         started_at: 0,
         stdin: false,
     };
@@ -84,7 +127,46 @@ fn script(text: &str, sb: &Sandbox, out: &mut ExecOutput) -> i32 {
     })
 }
 
-fn command(words: &[&str], sb: &Sandbox, out: &mut ExecOutput) -> i32 {
+/// A command with its output redirected (`CMD > FILE`, `CMD >> FILE`).
+fn command(words: &[&str], sb: &mut Sandbox, out: &mut ExecOutput) -> i32 {
+    let Some(i) = words.iter().position(|w| *w == ">" || *w == ">>") else {
+        return simple(words, sb, out);
+    };
+    let Some(path) = words.get(i + 1) else {
+        out.stderr
+            .push_str("sh: syntax error: unexpected newline\n");
+        return 2;
+    };
+    if !sb.parent_exists(path) {
+        out.stderr
+            .push_str(&format!("sh: can't create {path}: nonexistent directory\n"));
+        return 1;
+    }
+    if sb.dirs.iter().any(|d| d == path) {
+        out.stderr
+            .push_str(&format!("sh: can't create {path}: Is a directory\n"));
+        return 1;
+    }
+    if sb.read_only(path) {
+        out.stderr
+            .push_str(&format!("sh: can't create {path}: Read-only file system\n"));
+        return 1;
+    }
+    let mut inner = ExecOutput::default();
+    let code = simple(&words[..i], sb, &mut inner);
+    let mut content = if words[i] == ">>" {
+        sb.files.get(*path).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    content.push_str(&inner.stdout);
+    out.stderr.push_str(&inner.stderr);
+    out.writes.append(&mut inner.writes);
+    sb.write(path, Some(content), out);
+    code
+}
+
+fn simple(words: &[&str], sb: &mut Sandbox, out: &mut ExecOutput) -> i32 {
     let Some((cmd, args)) = words.split_first() else {
         return 0;
     };
@@ -166,6 +248,85 @@ fn command(words: &[&str], sb: &Sandbox, out: &mut ExecOutput) -> i32 {
                 out.stdout.push_str(&format!("{n}\n"));
             }
             0
+        }
+        ("touch", paths) => {
+            let mut code = 0;
+            for p in paths.iter().filter(|p| !p.starts_with('-')) {
+                if sb.files.contains_key(*p) || sb.dirs.iter().any(|d| d == p) {
+                    continue;
+                }
+                if !sb.parent_exists(p) {
+                    out.stderr
+                        .push_str(&format!("touch: {p}: No such file or directory\n"));
+                    code = 1;
+                    continue;
+                }
+                if sb.read_only(p) {
+                    out.stderr
+                        .push_str(&format!("touch: {p}: Read-only file system\n"));
+                    code = 1;
+                    continue;
+                }
+                sb.write(p, Some(String::new()), out);
+            }
+            code
+        }
+        ("rm", args) => {
+            let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
+            let mut code = 0;
+            for p in args.iter().filter(|p| !p.starts_with('-')) {
+                if sb.files.contains_key(*p) && sb.read_only(p) {
+                    out.stderr
+                        .push_str(&format!("rm: can't remove '{p}': Read-only file system\n"));
+                    code = 1;
+                } else if sb.files.contains_key(*p) {
+                    sb.write(p, None, out);
+                } else if sb.dirs.iter().any(|d| d == p) {
+                    out.stderr.push_str(&format!("rm: '{p}' is a directory\n"));
+                    code = 1;
+                } else if !force {
+                    out.stderr.push_str(&format!(
+                        "rm: can't remove '{p}': No such file or directory\n"
+                    ));
+                    code = 1;
+                }
+            }
+            code
+        }
+        ("mkdir", args) => {
+            let parents = args.contains(&"-p");
+            let mut code = 0;
+            for p in args.iter().filter(|p| !p.starts_with('-')) {
+                let p = p.trim_end_matches('/');
+                if sb.dirs.iter().any(|d| d == p) {
+                    if !parents {
+                        out.stderr.push_str(&format!(
+                            "mkdir: can't create directory '{p}': File exists\n"
+                        ));
+                        code = 1;
+                    }
+                    continue;
+                }
+                if !parents && !sb.parent_exists(p) {
+                    out.stderr.push_str(&format!(
+                        "mkdir: can't create directory '{p}': No such file or directory\n"
+                    ));
+                    code = 1;
+                    continue;
+                }
+                // With -p, every missing ancestor too.
+                let mut at = String::new();
+                for part in p.split('/').filter(|s| !s.is_empty()) {
+                    at.push('/');
+                    at.push_str(part);
+                    if !sb.dirs.contains(&at) {
+                        sb.dirs.push(at.clone());
+                    }
+                }
+                // A directory is kept as a marker file the kubelet can store.
+                out.writes.push((format!("{p}/"), Some(String::new())));
+            }
+            code
         }
         ("hostname", _) => {
             out.stdout.push_str(&format!("{}\n", sb.hostname));

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod images;
 pub mod pods;
 pub mod probes;
+pub mod storage;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
@@ -73,6 +74,8 @@ pub struct Kubelet {
     catalogue: Arc<Catalogue>,
     /// Image references on the node.
     image_cache: BTreeSet<String>,
+    /// The node's own files that hostPath and local volumes show.
+    host_files: storage::HostFiles,
     addresses: PodAddresses,
     recorder: Recorder,
     /// The node's allocatable resources.
@@ -133,6 +136,7 @@ impl Kubelet {
             due: BTreeMap::new(),
             catalogue,
             image_cache,
+            host_files: Default::default(),
         }
     }
 
@@ -144,18 +148,27 @@ impl Kubelet {
     /// Runs a command in a running container of a pod on this node (`pods/exec`), or
     /// says why it cannot.
     pub fn exec(
-        &self,
+        &mut self,
         api: &ApiServer,
         namespace: &str,
         pod: &str,
         container: &str,
         argv: &[String],
     ) -> Result<exec::ExecOutput, String> {
+        let host_ip = self.host_ip();
         let w = self
             .workers
-            .get(&format!("{namespace}/{pod}"))
+            .get_mut(&format!("{namespace}/{pod}"))
             .ok_or_else(|| format!("container not found ({container:?})"))?;
-        w.exec(container, argv, api.now(), &self.catalogue, &self.host_ip())
+        let node = pods::NodeView {
+            catalogue: &self.catalogue,
+            host_ip: &host_ip,
+            host_files: &self.host_files,
+        };
+        let out = w.exec(container, argv, api.now(), &node);
+        let due = w.take_host_writes(api.now());
+        storage::commit_host(&mut self.host_files, due);
+        out
     }
 
     /// Closes a container's stdin (the end of a `kubectl run -it` session) and syncs
@@ -332,10 +345,12 @@ impl Kubelet {
             };
             let key = format!("{}/{}", p.metadata.namespace, p.metadata.name);
             if ev.type_ == crate::apiserver::store::EventType::Deleted {
-                if let Some(wk) = self.workers.remove(&key) {
+                if let Some(mut wk) = self.workers.remove(&key) {
                     if let Some(ip) = &wk.ip {
                         self.addresses.release(ip);
                     }
+                    let written = wk.take_host_writes(ctx.now);
+                    storage::commit_host(&mut self.host_files, written);
                     let m = &wk.pod.metadata;
                     ctx.api
                         .kubelet_stats
@@ -391,6 +406,7 @@ impl Kubelet {
                 allocatable: &self.allocatable,
                 catalogue: &self.catalogue,
                 image_cache: &mut self.image_cache,
+                host_files: &self.host_files,
                 rng: ctx.rng,
                 events: Vec::new(),
             };
@@ -403,6 +419,8 @@ impl Kubelet {
             }
             let next = wk.sync(now, &mut env);
             let events = env.events;
+            let due = wk.take_host_writes(now);
+            storage::commit_host(&mut self.host_files, due);
             let fingerprint = wk.usage_fingerprint();
             if fingerprint != wk.reported_usage {
                 wk.reported_usage = fingerprint;

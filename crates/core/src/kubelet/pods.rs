@@ -13,10 +13,12 @@
 //! Nothing here polls: [`PodWorker::sync`] advances the pod to `now` and returns when
 //! it next needs to run.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::images::{normalized_reference, Catalogue, Exec, Process, Repeat};
 use super::probes::{self, Probes};
+use super::storage::{self, Backing, HostFiles, VolumeWrite};
 use crate::api::core_v1::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
     ContainerStateWaiting, ContainerStatus, Pod, PodCondition, PodIP, PodStatus,
@@ -158,6 +160,8 @@ struct Ctr {
     memory: i64,
     /// CPU the current run would use unthrottled, in millicores.
     cpu: i64,
+    /// Writes of earlier runs and of `kubectl exec` that may land in volumes.
+    history: Vec<(Millis, String, Option<String>)>,
 }
 
 /// What one run of a container wrote: lines at absolute times, and a loop's lines.
@@ -222,6 +226,7 @@ impl Ctr {
             oom_kill: false,
             memory: 0,
             cpu: 0,
+            history: Vec::new(),
         }
     }
 
@@ -243,6 +248,8 @@ pub struct Env<'a> {
     /// The node's allocatable (limits that are not set, for `resourceFieldRef`).
     pub allocatable: &'a std::collections::BTreeMap<String, crate::api::Quantity>,
     pub catalogue: &'a Catalogue,
+    /// The node's files (hostPath and local volumes).
+    pub host_files: &'a HostFiles,
     /// Image references on the node (normalized).
     pub image_cache: &'a mut std::collections::BTreeSet<String>,
     pub rng: &'a mut Rng,
@@ -286,6 +293,10 @@ pub struct PodWorker {
     evicted: Option<String>,
     /// The usage last reported to the resource-metrics endpoint.
     pub reported_usage: (usize, i64, i64),
+    /// The host directory of each PersistentVolumeClaim it mounts.
+    claims: BTreeMap<String, String>,
+    /// It mounts emptyDir, hostPath or claim volumes that containers can write to.
+    writable: bool,
 }
 
 /// A stable fake digest for an image reference (the same image has the same ID on
@@ -308,6 +319,9 @@ fn hex_id(rng: &mut Rng) -> String {
 
 impl PodWorker {
     pub fn new(pod: Arc<Pod>, now: Millis) -> PodWorker {
+        let volumes_writable = pod.spec.volumes.iter().any(|v| {
+            v.empty_dir.is_some() || v.host_path.is_some() || v.persistent_volume_claim.is_some()
+        });
         let init = pod
             .spec
             .init_containers
@@ -335,6 +349,8 @@ impl PodWorker {
             volumes_read_at: None,
             evicted: None,
             reported_usage: (0, 0, 0),
+            claims: BTreeMap::new(),
+            writable: volumes_writable,
         }
     }
 
@@ -439,6 +455,16 @@ impl PodWorker {
             return Some(self.sandbox_at);
         }
         let mut next: Option<Millis> = None;
+        if self.claims.is_empty()
+            && self
+                .pod
+                .spec
+                .volumes
+                .iter()
+                .any(|v| v.persistent_volume_claim.is_some())
+        {
+            self.claims = storage::claim_dirs(env.api, &self.pod);
+        }
         // Volumes are (re)written at the kubelet's periodic sync (`--sync-frequency`).
         let has_sources = self
             .pod
@@ -489,12 +515,29 @@ impl PodWorker {
         let pod_env = self.pod.clone();
         let pod_ip = self.ip.clone().unwrap_or_default();
         let n = self.init.len();
+        // Exec probes read the pod's volumes, with what its containers wrote there.
+        let spec = if i < n {
+            &self.pod.spec.init_containers
+        } else {
+            &self.pod.spec.containers
+        };
+        let exec_probe = spec.get(if i < n { i } else { i - n }).is_some_and(|c| {
+            [&c.liveness_probe, &c.readiness_probe, &c.startup_probe]
+                .into_iter()
+                .any(|p| p.as_ref().is_some_and(|p| p.exec.is_some()))
+        });
+        let shared = if exec_probe {
+            self.shared_writes(now)
+        } else {
+            Vec::new()
+        };
         let c = if i < n {
             self.init.get_mut(i)?
         } else {
             self.main.get_mut(i - n)?
         };
         let volumes = &self.volume_data;
+        let claims = &self.claims;
         // Bounded: each pass either returns or moves to a later step.
         for _ in 0..8 {
             match c.step.clone() {
@@ -656,7 +699,9 @@ impl PodWorker {
                         if at > horizon {
                             break;
                         }
-                        let result = probe_result(c, kind, at, env, volumes, &pod_env, &pod_ip);
+                        let result = probe_result(
+                            c, kind, at, env, volumes, &pod_env, &pod_ip, &shared, claims,
+                        );
                         if let Err(msg) = &result {
                             env.emit(
                                 &c.field_path,
@@ -1156,30 +1201,94 @@ impl PodWorker {
 
     /// Runs a command in a running container (`kubectl exec`); `Err` says why not.
     pub fn exec(
-        &self,
+        &mut self,
         container: &str,
         argv: &[String],
         now: Millis,
-        catalogue: &Catalogue,
-        host_ip: &str,
+        node: &NodeView,
     ) -> Result<super::exec::ExecOutput, String> {
+        let shared = self.shared_writes(now);
+        let pod_ip = self.ip.clone().unwrap_or_default();
+        let (pod, claims) = (self.pod.clone(), self.claims.clone());
         let c = self
             .init
-            .iter()
-            .chain(self.main.iter())
+            .iter_mut()
+            .chain(self.main.iter_mut())
             .find(|c| c.spec.name == container && c.running())
             .ok_or_else(|| format!("container not found ({container:?})"))?;
-        let pod_ip = self.ip.clone().unwrap_or_default();
-        run_in(
+        let out = run_in(
             c,
             argv,
             now,
             &self.volume_data,
-            catalogue,
-            host_ip,
-            &self.pod,
+            node,
+            &pod,
             &pod_ip,
-        )
+            &shared,
+            &claims,
+        )?;
+        // What it wrote stays: in a volume, or in the container's own layer.
+        let mounts = storage::writable_mounts(&pod, &c.spec, &claims);
+        for (path, content) in &out.writes {
+            let entry = (now, path.clone(), content.clone());
+            if storage::locate(&mounts, path).is_some() {
+                c.history.push(entry);
+            } else {
+                c.files.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every write the pod's containers made under writable volumes up to `at`, in
+    /// time order.
+    fn shared_writes(&self, at: Millis) -> Vec<VolumeWrite> {
+        if !self.writable {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for c in self.init.iter().chain(self.main.iter()) {
+            let mounts = storage::writable_mounts(&self.pod, &c.spec, &self.claims);
+            if mounts.is_empty() {
+                continue;
+            }
+            for (t, path, content) in c.history.iter().chain(c.files.iter()) {
+                if *t > at {
+                    continue;
+                }
+                if let Some((b, rel)) = storage::locate(&mounts, path) {
+                    out.push((*t, b, rel, content.clone()));
+                }
+            }
+        }
+        out.sort_by_key(|w| w.0);
+        out
+    }
+
+    /// Takes the writes to node directories that are due, for the kubelet to keep.
+    pub fn take_host_writes(&mut self, now: Millis) -> Vec<VolumeWrite> {
+        if !self.writable {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let (pod, claims) = (&self.pod, &self.claims);
+        for c in self.init.iter_mut().chain(self.main.iter_mut()) {
+            let mounts = storage::writable_mounts(pod, &c.spec, claims);
+            if !mounts.iter().any(|(_, b)| matches!(b, Backing::Host(_))) {
+                continue;
+            }
+            for list in [&mut c.history, &mut c.files] {
+                list.retain(|(t, path, content)| match storage::locate(&mounts, path) {
+                    Some((b @ Backing::Host(_), rel)) if *t <= now => {
+                        out.push((*t, b, rel, content.clone()));
+                        false
+                    }
+                    _ => true,
+                });
+            }
+        }
+        out.sort_by_key(|w| w.0);
+        out
     }
 
     /// A digest of everything the status shows: when it did not change across a sync,
@@ -1398,6 +1507,11 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
     c.vars = vars;
     c.ports = process.ports.clone();
     c.http = process.http;
+    // The run being replaced wrote what it had written by the time it ended.
+    let ended = c.last.as_ref().map_or(at, |l| l.finished.min(at));
+    let old = std::mem::take(&mut c.files);
+    c.history
+        .extend(old.into_iter().filter(|(t, _, _)| *t <= ended));
     c.files = process
         .files
         .iter()
@@ -1441,23 +1555,37 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
     };
 }
 
+/// What a command in a container can see of its node.
+pub struct NodeView<'a> {
+    pub catalogue: &'a Catalogue,
+    pub host_ip: &'a str,
+    pub host_files: &'a HostFiles,
+}
+
 /// Runs a command in a container at `at`: over its environment, its volumes' files
-/// and the files its process has written by then.
+/// (with what the pod's containers wrote to them by then) and the files its process
+/// has written by then.
 #[allow(clippy::too_many_arguments)]
 fn run_in(
     c: &Ctr,
     argv: &[String],
     at: Millis,
     volumes: &super::env::VolumeData,
-    catalogue: &Catalogue,
-    host_ip: &str,
+    node: &NodeView,
     pod: &Pod,
     pod_ip: &str,
+    shared: &[VolumeWrite],
+    claims: &BTreeMap<String, String>,
 ) -> Result<super::exec::ExecOutput, String> {
-    let (mut files, dirs) = super::env::container_files(volumes, pod, &c.spec, host_ip, pod_ip);
+    let (mut files, mut dirs) =
+        super::env::container_files(volumes, pod, &c.spec, node.host_ip, pod_ip);
+    let mounts = storage::writable_mounts(pod, &c.spec, claims);
+    let due: Vec<VolumeWrite> = shared.iter().filter(|w| w.0 <= at).cloned().collect();
+    storage::overlay(&mut files, &mut dirs, &mounts, node.host_files, &due);
+    // The container's own layer: this run's writes outside its volumes.
     for (t, path, content) in &c.files {
-        if *t > at {
-            break;
+        if *t > at || storage::locate(&mounts, path).is_some() {
+            continue;
         }
         match content {
             Some(text) => {
@@ -1468,19 +1596,31 @@ fn run_in(
             }
         }
     }
-    let has_shell = catalogue.lookup(&c.spec.image).is_some_and(|i| i.shell);
-    let sb = super::exec::Sandbox {
+    let has_shell = node
+        .catalogue
+        .lookup(&c.spec.image)
+        .is_some_and(|i| i.shell);
+    let read_only = c
+        .spec
+        .volume_mounts
+        .iter()
+        .map(|m| m.mount_path.trim_end_matches('/').to_string())
+        .filter(|m| !mounts.iter().any(|(w, _)| w == m))
+        .collect();
+    let mut sb = super::exec::Sandbox {
         vars: &c.vars,
-        files: &files,
-        dirs: &dirs,
+        files,
+        dirs,
         hostname: super::env::pod_hostname(pod),
         has_shell,
+        read_only,
     };
-    super::exec::run(argv, &sb)
+    super::exec::run(argv, &mut sb)
 }
 
 /// The result of one probe of a running container at `at`: `Err` holds the failure
 /// message of upstream's prober.
+#[allow(clippy::too_many_arguments)]
 fn probe_result(
     c: &Ctr,
     kind: probes::Kind,
@@ -1489,6 +1629,8 @@ fn probe_result(
     volumes: &super::env::VolumeData,
     pod: &Pod,
     pod_ip: &str,
+    shared: &[VolumeWrite],
+    claims: &BTreeMap<String, String>,
 ) -> Result<(), String> {
     let Some(p) = kind.probe(&c.spec) else {
         return Ok(());
@@ -1535,15 +1677,13 @@ fn probe_result(
         };
     }
     if let Some(x) = &p.exec {
+        let node = NodeView {
+            catalogue: env.catalogue,
+            host_ip: env.host_ip,
+            host_files: env.host_files,
+        };
         return match run_in(
-            c,
-            &x.command,
-            at,
-            volumes,
-            env.catalogue,
-            env.host_ip,
-            pod,
-            pod_ip,
+            c, &x.command, at, volumes, &node, pod, pod_ip, shared, claims,
         ) {
             Ok(o) if o.code == 0 => Ok(()),
             Ok(o) => Err(format!("{}{}", o.stdout, o.stderr).trim_end().to_string()),
