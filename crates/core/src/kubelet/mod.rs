@@ -76,6 +76,7 @@ pub struct Kubelet {
     image_cache: BTreeSet<String>,
     /// The node's own files that hostPath and local volumes show.
     host_files: storage::HostFiles,
+    puller: pods::Puller,
     addresses: PodAddresses,
     recorder: Recorder,
     /// The node's allocatable resources.
@@ -137,6 +138,7 @@ impl Kubelet {
             catalogue,
             image_cache,
             host_files: Default::default(),
+            puller: Default::default(),
         }
     }
 
@@ -407,6 +409,7 @@ impl Kubelet {
                 catalogue: &self.catalogue,
                 image_cache: &mut self.image_cache,
                 host_files: &self.host_files,
+                puller: &mut self.puller,
                 rng: ctx.rng,
                 events: Vec::new(),
             };

@@ -100,7 +100,14 @@ enum Step {
     /// Not started yet (`ContainerCreating` or `PodInitializing`).
     Waiting,
     /// Pulling its image until then.
-    Pulling { until: Millis, found: bool },
+    /// Pulling since `asked` (waiting for the node's puller, then pulling for
+    /// `pull` ms) until `until`.
+    Pulling {
+        asked: Millis,
+        pull: Millis,
+        until: Millis,
+        found: bool,
+    },
     /// The pull failed at `at`; retried at `retry` (ErrImagePull, then ImagePullBackOff).
     PullFailed {
         at: Millis,
@@ -250,6 +257,8 @@ pub struct Env<'a> {
     pub catalogue: &'a Catalogue,
     /// The node's files (hostPath and local volumes).
     pub host_files: &'a HostFiles,
+    /// The node's image puller.
+    pub puller: &'a mut Puller,
     /// Image references on the node (normalized).
     pub image_cache: &'a mut std::collections::BTreeSet<String>,
     pub rng: &'a mut Rng,
@@ -585,13 +594,34 @@ impl PodWorker {
                             format!("Pulling image \"{}\"", c.spec.image),
                         ),
                     );
-                    let (until, found) = match env.catalogue.lookup(&c.spec.image) {
-                        Some(img) => (now + pull_ms(img.size_bytes), true),
-                        None => (now + PULL_LATENCY_MS, false),
+                    // The kubelet pulls one image at a time (`serializeImagePulls`);
+                    // layers already fetched on the node are not fetched again.
+                    let (pull, found) = match env.catalogue.lookup(&c.spec.image) {
+                        Some(_) if env.puller.layers.contains(&reference) => {
+                            (PULL_LATENCY_MS, true)
+                        }
+                        Some(img) => (pull_ms(img.size_bytes), true),
+                        None => (PULL_LATENCY_MS, false),
                     };
-                    c.step = Step::Pulling { until, found };
+                    let begin = env.puller.free_at.max(now);
+                    let until = begin + pull;
+                    env.puller.free_at = until;
+                    if found {
+                        env.puller.layers.insert(reference.clone());
+                    }
+                    c.step = Step::Pulling {
+                        asked: now,
+                        pull,
+                        until,
+                        found,
+                    };
                 }
-                Step::Pulling { until, found } => {
+                Step::Pulling {
+                    asked,
+                    pull,
+                    until,
+                    found,
+                } => {
                     if now < until {
                         return Some(until);
                     }
@@ -601,12 +631,13 @@ impl PodWorker {
                             .catalogue
                             .lookup(&c.spec.image)
                             .map_or(0, |i| i.size_bytes);
-                        let took = go_duration(pull_ms(size));
+                        let took = go_duration(pull);
+                        let waited = go_duration(until - asked);
                         env.emit(&c.field_path, (
                             EventType::Normal,
                             "Pulled",
                             format!(
-                                "Successfully pulled image \"{}\" in {took} ({took} including waiting). Image size: {size} bytes.",
+                                "Successfully pulled image \"{}\" in {took} ({waited} including waiting). Image size: {size} bytes.",
                                 c.spec.image
                             ),
                         ));
@@ -1553,6 +1584,16 @@ fn start(c: &mut Ctr, at: Millis, env: &mut Env, pod: &Pod, pod_ip: &str) {
         exit,
         ignores_sigterm: process.ignores_sigterm,
     };
+}
+
+/// The node's image puller: one pull at a time, as the kubelet's default
+/// `serializeImagePulls: true`.
+#[derive(Clone, Debug, Default)]
+pub struct Puller {
+    /// When the pull in progress (and those queued) ends.
+    pub free_at: Millis,
+    /// Images whose layers have been fetched (or are being fetched) on the node.
+    pub layers: std::collections::BTreeSet<String>,
 }
 
 /// What a command in a container can see of its node.
