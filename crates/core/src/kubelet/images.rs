@@ -675,6 +675,113 @@ pub(crate) fn statements(script: &str) -> Vec<(String, &'static str)> {
         }
     }
     out.push((cur, ";"));
+    unroll_for(out)
+}
+
+/// `for NAME in WORDS; do BODY; done` as the statements it runs: BODY once per word
+/// (`$(seq A B)` counts), with `$NAME` and `${NAME}` replaced by the word.
+fn unroll_for(stmts: Vec<(String, &'static str)>) -> Vec<(String, &'static str)> {
+    if !stmts
+        .iter()
+        .any(|(s, _)| s.trim_start().starts_with("for "))
+    {
+        return stmts;
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < stmts.len() {
+        let head = stmts[i].0.trim();
+        let Some((name, list)) = head
+            .strip_prefix("for ")
+            .and_then(|r| r.split_once(" in "))
+            .map(|(n, l)| (n.trim().to_string(), l.trim().to_string()))
+        else {
+            out.push(stmts[i].clone());
+            i += 1;
+            continue;
+        };
+        // The body: from `do` to the matching `done`.
+        let mut body: Vec<(String, &'static str)> = Vec::new();
+        let mut depth = 0;
+        let mut j = i + 1;
+        let mut after = ";";
+        while j < stmts.len() {
+            let (text, op) = &stmts[j];
+            let t = text.trim();
+            if t.starts_with("for ") {
+                depth += 1;
+            }
+            if t == "done" {
+                if depth == 0 {
+                    after = op;
+                    break;
+                }
+                depth -= 1;
+            }
+            let t = if j == i + 1 {
+                t.strip_prefix("do").map(str::trim_start).unwrap_or(t)
+            } else {
+                t
+            };
+            if !t.is_empty() {
+                body.push((t.to_string(), op));
+            }
+            j += 1;
+        }
+        for word in for_words(&list) {
+            let round = body
+                .iter()
+                .map(|(text, op)| (substitute(text, &name, &word), *op))
+                .collect();
+            out.extend(unroll_for(round));
+        }
+        if let Some(last) = out.last_mut() {
+            last.1 = after;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// The words a `for` loops over: plain words and `$(seq [FIRST] LAST)`.
+fn for_words(list: &str) -> Vec<String> {
+    let list = list.trim();
+    if let Some(inner) = list
+        .strip_prefix("$(seq ")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        let nums: Vec<i64> = inner
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let (first, last) = match nums.as_slice() {
+            [last] => (1, *last),
+            [first, last, ..] => (*first, *last),
+            [] => (1, 0),
+        };
+        // A loop that long would not be typed into a manifest; keep it bounded.
+        return (first..=last).take(10_000).map(|n| n.to_string()).collect();
+    }
+    list.split_whitespace().map(str::to_string).collect()
+}
+
+/// `$NAME` and `${NAME}` replaced by `value`.
+fn substitute(text: &str, name: &str, value: &str) -> String {
+    let braced = text.replace(&format!("${{{name}}}"), value);
+    let plain = format!("${name}");
+    let mut out = String::new();
+    let mut rest = braced.as_str();
+    while let Some(at) = rest.find(&plain) {
+        let after = &rest[at + plain.len()..];
+        let continues = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        out.push_str(&rest[..at]);
+        out.push_str(if continues { &plain } else { value });
+        rest = after;
+    }
+    out.push_str(rest);
     out
 }
 
@@ -1025,6 +1132,23 @@ pub fn normalized_reference(reference: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn for_loops_unroll() {
+        let texts = |script: &str| -> Vec<String> {
+            statements(script).into_iter().map(|(t, _)| t).collect()
+        };
+        assert_eq!(
+            texts("for i in a b; do echo $i $i2 ${i}x; done; echo end"),
+            ["echo a $i2 ax", "echo b $i2 bx", " echo end"]
+        );
+        assert_eq!(
+            texts("for i in 1 2\ndo\n  for j in $(seq 2); do echo $i$j; done\ndone"),
+            ["echo 11", "echo 12", "echo 21", "echo 22"]
+        );
+        // Not a loop: left alone.
+        assert_eq!(texts("echo for x"), ["echo for x"]);
+    }
 
     fn run(script: &str) -> Key {
         key(run_process(script))
