@@ -3,6 +3,9 @@
 
 pub mod deployment;
 pub mod garbage_collector;
+pub mod local_path;
+pub mod persistent_volume;
+pub mod volume_protection;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod taint_eviction;

@@ -172,6 +172,18 @@ impl Cluster {
             crate::controllers::garbage_collector::GarbageCollector::new(),
         ));
         c.add_component(Box::new(crate::scheduler::component::KubeScheduler::new()));
+        c.add_component(Box::new(
+            crate::controllers::persistent_volume::PersistentVolumeController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::volume_protection::PvcProtectionController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::volume_protection::PvProtectionController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::local_path::LocalPathProvisioner::new(),
+        ));
         c.settle();
         c
     }
