@@ -125,13 +125,24 @@ fn requirement_matches(r: &NodeSelectorRequirement, labels: &BTreeMap<String, St
 /// Upstream `CheckNodeAffinity`: a volume without required node affinity fits every
 /// node; otherwise one of its terms must match the node's labels (and name, for
 /// `metadata.name` fields).
-pub fn volume_fits_node(v: &PersistentVolume, node_name: &str, labels: &BTreeMap<String, String>) -> bool {
-    let Some(req) = v.spec.node_affinity.as_ref().and_then(|a| a.required.as_ref()) else {
+pub fn volume_fits_node(
+    v: &PersistentVolume,
+    node_name: &str,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    let Some(req) = v
+        .spec
+        .node_affinity
+        .as_ref()
+        .and_then(|a| a.required.as_ref())
+    else {
         return true;
     };
     req.node_selector_terms.iter().any(|t| {
         (!t.match_expressions.is_empty() || !t.match_fields.is_empty())
-            && t.match_expressions.iter().all(|r| requirement_matches(r, labels))
+            && t.match_expressions
+                .iter()
+                .all(|r| requirement_matches(r, labels))
             && t.match_fields.iter().all(|r| {
                 let mut m = BTreeMap::new();
                 if r.key == "metadata.name" {
@@ -145,7 +156,12 @@ pub fn volume_fits_node(v: &PersistentVolume, node_name: &str, labels: &BTreeMap
 /// Upstream `GetLocalPersistentVolumeNodeNames`: the node names a volume's
 /// `kubernetes.io/hostname In [...]` terms allow (empty: not restricted that way).
 pub fn local_volume_node_names(v: &PersistentVolume) -> Vec<String> {
-    let Some(req) = v.spec.node_affinity.as_ref().and_then(|a| a.required.as_ref()) else {
+    let Some(req) = v
+        .spec
+        .node_affinity
+        .as_ref()
+        .and_then(|a| a.required.as_ref())
+    else {
         return Vec::new();
     };
     let mut out: std::collections::BTreeSet<String> = Default::default();
@@ -345,8 +361,14 @@ mod tests {
         assert_eq!(local_volume_node_names(&v), vec!["node-1".to_string()]);
         let c = pvc("1Gi", Some(""));
         let vols = [v.clone()];
-        assert!(find_matching_volume(&c, vols.iter(), Some(("node-2", &l2)), &|_| false, true).is_none());
-        assert!(find_matching_volume(&c, vols.iter(), Some(("node-1", &l1)), &|_| false, true).is_some());
+        assert!(
+            find_matching_volume(&c, vols.iter(), Some(("node-2", &l2)), &|_| false, true)
+                .is_none()
+        );
+        assert!(
+            find_matching_volume(&c, vols.iter(), Some(("node-1", &l1)), &|_| false, true)
+                .is_some()
+        );
         // Pre-bound by claimRef, even Released or of another class.
         let mut pre = pv("pre", "1Gi", "x", &["ReadWriteOnce"]);
         pre.spec.claim_ref = Some(crate::api::core_v1::ObjectReference {

@@ -62,7 +62,9 @@ pub fn is_default_class(sc: &crate::api::storage_v1::StorageClass) -> bool {
 
 /// The default StorageClass: of those annotated as default, the newest (then the
 /// first by name), as upstream's `GetDefaultClass`.
-pub fn default_class(store: &Store) -> Option<std::sync::Arc<crate::api::storage_v1::StorageClass>> {
+pub fn default_class(
+    store: &Store,
+) -> Option<std::sync::Arc<crate::api::storage_v1::StorageClass>> {
     store
         .list(
             Kind::StorageClass,
@@ -78,7 +80,8 @@ pub fn default_class(store: &Store) -> Option<std::sync::Arc<crate::api::storage
         .max_by(|a, b| {
             let ta = a.metadata.creation_timestamp.map_or(0, |t| t.0);
             let tb = b.metadata.creation_timestamp.map_or(0, |t| t.0);
-            ta.cmp(&tb).then_with(|| b.metadata.name.cmp(&a.metadata.name))
+            ta.cmp(&tb)
+                .then_with(|| b.metadata.name.cmp(&a.metadata.name))
         })
 }
 

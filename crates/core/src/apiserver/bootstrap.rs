@@ -260,6 +260,10 @@ pub fn bootstrap(c: &mut Cluster) {
         };
         let _ = c.api.create(pc.into_object());
     }
+    // Added after the rest of the bootstrap, with a uid of its own, so that the uids,
+    // names and addresses later objects draw stay as they were before it existed.
+    let uid = crate::sim::Rng::named(c.config.seed, "storageclass/standard").uuid();
+    c.api.set_next_uid(uid);
     let _ = c.api.create(standard_storage_class().into_object());
 }
 

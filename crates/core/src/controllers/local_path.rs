@@ -21,9 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::api::core_v1::{
-    HostPathVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
-    ObjectReference, PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec,
-    VolumeNodeAffinity,
+    HostPathVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ObjectReference,
+    PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec, VolumeNodeAffinity,
 };
 use crate::api::{Kind, Object, ObjectMeta, Resource};
 use crate::apiserver::store::{EventType as WatchType, WatchFilter, WatchId};
@@ -96,21 +95,40 @@ impl LocalPathProvisioner {
     }
 
     fn claim(ctx: &ComponentCtx, (ns, name): &Key) -> Option<Arc<PersistentVolumeClaim>> {
-        match ctx.api.get(Kind::PersistentVolumeClaim, ns, name).as_deref() {
+        match ctx
+            .api
+            .get(Kind::PersistentVolumeClaim, ns, name)
+            .as_deref()
+        {
             Ok(Object::PersistentVolumeClaim(c)) => Some(c.clone()),
             _ => None,
         }
     }
 
-    fn event(&mut self, ctx: &mut ComponentCtx, c: &PersistentVolumeClaim, t: EventType, reason: &str, msg: &str) {
+    fn event(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        c: &PersistentVolumeClaim,
+        t: EventType,
+        reason: &str,
+        msg: &str,
+    ) {
         let obj = Object::PersistentVolumeClaim(Arc::new(c.clone()));
-        events::record(ctx.api, ctx.now, &mut self.recorder, &obj, t, reason, "", msg);
+        events::record(
+            ctx.api,
+            ctx.now,
+            &mut self.recorder,
+            &obj,
+            t,
+            reason,
+            "",
+            msg,
+        );
     }
 
     /// Why the claim cannot be provisioned, in the provisioner's words.
     fn refusal(c: &PersistentVolumeClaim, class: &str) -> Option<String> {
-        if c
-            .spec
+        if c.spec
             .access_modes
             .iter()
             .any(|m| m != "ReadWriteOnce" && m != "ReadWriteOncePod")
@@ -165,7 +183,8 @@ impl LocalPathProvisioner {
             this.event(ctx, &c, EventType::Warning, "ProvisioningFailed", reason);
             let failures = this.retries.get(key).map_or(0, |r| r.1) + 1;
             let delay = (FIRST_RETRY_MS << (failures - 1).min(16)).min(MAX_RETRY_MS);
-            this.retries.insert(key.clone(), (ctx.now + delay, failures));
+            this.retries
+                .insert(key.clone(), (ctx.now + delay, failures));
         };
         if c.spec.volume_mode.as_deref() == Some("Block") {
             let reason = format!("{PROVISIONER} does not support block volume provisioning");
@@ -182,7 +201,8 @@ impl LocalPathProvisioner {
             return;
         }
         self.retries.remove(key);
-        self.provisioning.insert(key.clone(), ctx.now + PROVISION_MS);
+        self.provisioning
+            .insert(key.clone(), ctx.now + PROVISION_MS);
     }
 
     /// The helper pod finished: create the volume.
@@ -198,13 +218,21 @@ impl LocalPathProvisioner {
         };
         let class = vu::claim_class(&c).to_string();
         let reclaim = match ctx.api.get(Kind::StorageClass, "", &class).as_deref() {
-            Ok(Object::StorageClass(sc)) => sc.reclaim_policy.clone().unwrap_or_else(|| "Delete".into()),
+            Ok(Object::StorageClass(sc)) => {
+                sc.reclaim_policy.clone().unwrap_or_else(|| "Delete".into())
+            }
             _ => return,
         };
         let name = format!("pvc-{}", c.metadata.uid);
         let mut annotations = BTreeMap::new();
-        annotations.insert("local.path.provisioner/selected-node".to_string(), node.clone());
-        annotations.insert(ANN_DYNAMICALLY_PROVISIONED.to_string(), PROVISIONER.to_string());
+        annotations.insert(
+            "local.path.provisioner/selected-node".to_string(),
+            node.clone(),
+        );
+        annotations.insert(
+            ANN_DYNAMICALLY_PROVISIONED.to_string(),
+            PROVISIONER.to_string(),
+        );
         let mut capacity = BTreeMap::new();
         if let Some(q) = c.spec.resources.requests.get("storage") {
             capacity.insert("storage".to_string(), q.clone());
@@ -260,7 +288,11 @@ impl LocalPathProvisioner {
     }
 
     fn consider_volume(&mut self, ctx: &mut ComponentCtx, v: &PersistentVolume) {
-        let ours = v.metadata.annotations.get(ANN_DYNAMICALLY_PROVISIONED).map(String::as_str)
+        let ours = v
+            .metadata
+            .annotations
+            .get(ANN_DYNAMICALLY_PROVISIONED)
+            .map(String::as_str)
             == Some(PROVISIONER);
         let released = v.status.as_ref().is_some_and(|s| s.phase == "Released");
         if ours

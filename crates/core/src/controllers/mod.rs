@@ -4,11 +4,11 @@
 pub mod deployment;
 pub mod garbage_collector;
 pub mod local_path;
-pub mod persistent_volume;
-pub mod volume_protection;
 pub mod node_lifecycle;
+pub mod persistent_volume;
 pub mod replicaset;
 pub mod taint_eviction;
+pub mod volume_protection;
 
 use crate::api::core_v1::Taint;
 

@@ -140,8 +140,24 @@ impl PersistentVolumeController {
         Self::default()
     }
 
-    fn event(&mut self, ctx: &mut ComponentCtx, obj: Object, t: EventType, reason: &str, msg: &str) {
-        events::record(ctx.api, ctx.now, &mut self.recorder, &obj, t, reason, "", msg);
+    fn event(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        obj: Object,
+        t: EventType,
+        reason: &str,
+        msg: &str,
+    ) {
+        events::record(
+            ctx.api,
+            ctx.now,
+            &mut self.recorder,
+            &obj,
+            t,
+            reason,
+            "",
+            msg,
+        );
     }
 
     /// Upstream `updateVolumePhase`: writes the phase (and message) when they change.
@@ -215,12 +231,19 @@ impl PersistentVolumeController {
         let set_by_controller = !vu::is_volume_bound_to_claim(v, c);
         let r = v.spec.claim_ref.as_ref();
         if r.is_none_or(|r| {
-            r.name != c.metadata.name || r.namespace != c.metadata.namespace || r.uid != c.metadata.uid
+            r.name != c.metadata.name
+                || r.namespace != c.metadata.namespace
+                || r.uid != c.metadata.uid
         }) {
             nv.spec.claim_ref = Some(claim_reference(c));
             dirty = true;
         }
-        if set_by_controller && !nv.metadata.annotations.contains_key(ANN_BOUND_BY_CONTROLLER) {
+        if set_by_controller
+            && !nv
+                .metadata
+                .annotations
+                .contains_key(ANN_BOUND_BY_CONTROLLER)
+        {
             nv.metadata
                 .annotations
                 .insert(ANN_BOUND_BY_CONTROLLER.into(), "yes".into());
@@ -296,7 +319,13 @@ impl PersistentVolumeController {
             None => {
                 if phase_of_claim(c) != "Lost" {
                     self.set_claim_status(ctx, c, "Lost", None);
-                    self.event(ctx, obj, EventType::Warning, "ClaimLost", "Bound claim has lost its PersistentVolume. Data on the volume is lost!");
+                    self.event(
+                        ctx,
+                        obj,
+                        EventType::Warning,
+                        "ClaimLost",
+                        "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
+                    );
                 }
             }
             Some(v) => {
@@ -304,7 +333,13 @@ impl PersistentVolumeController {
                     self.bind(ctx, &v, c);
                 } else if phase_of_claim(c) != "Lost" {
                     self.set_claim_status(ctx, c, "Lost", None);
-                    self.event(ctx, obj, EventType::Warning, "ClaimMisbound", "Two claims are bound to the same volume, this one is bound incorrectly");
+                    self.event(
+                        ctx,
+                        obj,
+                        EventType::Warning,
+                        "ClaimMisbound",
+                        "Two claims are bound to the same volume, this one is bound incorrectly",
+                    );
                 }
             }
         }
@@ -320,7 +355,10 @@ impl PersistentVolumeController {
             };
             if v.spec.claim_ref.is_none() {
                 if let Some(err) = Self::check_volume_satisfies(&v, c) {
-                    let msg = format!("Cannot bind to requested volume {:?}: {err}", v.metadata.name);
+                    let msg = format!(
+                        "Cannot bind to requested volume {:?}: {err}",
+                        v.metadata.name
+                    );
                     self.event(ctx, obj, EventType::Warning, "VolumeMismatch", &msg);
                     self.set_claim_status(ctx, c, "Pending", None);
                 } else {
@@ -335,14 +373,9 @@ impl PersistentVolumeController {
         }
         let delay = Self::is_delay_binding(ctx.api, c);
         let volumes = all_volumes(ctx.api);
-        let found = vu::find_matching_volume(
-            c,
-            volumes.iter().map(|v| &**v),
-            None,
-            &|_| false,
-            delay,
-        )
-        .map(|v| v.metadata.name.clone());
+        let found =
+            vu::find_matching_volume(c, volumes.iter().map(|v| &**v), None, &|_| false, delay)
+                .map(|v| v.metadata.name.clone());
         if let Some(name) = found {
             if let Some(v) = volumes.iter().find(|v| v.metadata.name == name) {
                 let v = v.clone();
@@ -370,7 +403,10 @@ impl PersistentVolumeController {
                     "WaitForFirstConsumer",
                     "waiting for first consumer to be created before binding".to_string(),
                 ),
-                [one] => ("WaitForPodScheduled", format!("waiting for pod {one} to be scheduled")),
+                [one] => (
+                    "WaitForPodScheduled",
+                    format!("waiting for pod {one} to be scheduled"),
+                ),
                 many => (
                     "WaitForPodScheduled",
                     format!("waiting for pods {} to be scheduled", many.join(",")),
@@ -381,7 +417,13 @@ impl PersistentVolumeController {
             self.provision_claim(ctx, c, &class);
             return;
         } else {
-            self.event(ctx, obj, EventType::Normal, "FailedBinding", "no persistent volumes available for this claim and no storage class is set");
+            self.event(
+                ctx,
+                obj,
+                EventType::Normal,
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set",
+            );
         }
         self.set_claim_status(ctx, c, "Pending", None);
     }
@@ -468,9 +510,21 @@ impl PersistentVolumeController {
             Some(c) if c.spec.volume_name.is_empty() => {
                 if vu::volume_mode_mismatch(&c, &v) {
                     let msg = format!("Cannot bind PersistentVolume to requested PersistentVolumeClaim {:?} due to incompatible volumeMode.", c.metadata.name);
-                    self.event(ctx, Object::PersistentVolume(v.clone()), EventType::Warning, "VolumeMismatch", &msg);
+                    self.event(
+                        ctx,
+                        Object::PersistentVolume(v.clone()),
+                        EventType::Warning,
+                        "VolumeMismatch",
+                        &msg,
+                    );
                     let msg = format!("Cannot bind PersistentVolume {:?} to requested PersistentVolumeClaim due to incompatible volumeMode.", v.metadata.name);
-                    self.event(ctx, Object::PersistentVolumeClaim(c.clone()), EventType::Warning, "VolumeMismatch", &msg);
+                    self.event(
+                        ctx,
+                        Object::PersistentVolumeClaim(c.clone()),
+                        EventType::Warning,
+                        "VolumeMismatch",
+                        &msg,
+                    );
                     return;
                 }
                 // Bound by someone (a provisioner, the scheduler): the claim's sync
@@ -481,7 +535,10 @@ impl PersistentVolumeController {
                 self.set_volume_phase(ctx, &v, "Bound", "");
             }
             Some(_) => {
-                let dynamic = v.metadata.annotations.contains_key(ANN_DYNAMICALLY_PROVISIONED);
+                let dynamic = v
+                    .metadata
+                    .annotations
+                    .contains_key(ANN_DYNAMICALLY_PROVISIONED);
                 if dynamic && v.spec.persistent_volume_reclaim_policy == "Delete" {
                     let v = match self.set_volume_phase(ctx, &v, "Released", "") {
                         Some(v) => v,
@@ -498,7 +555,9 @@ impl PersistentVolumeController {
                     } else if let Some(r) = &mut nv.spec.claim_ref {
                         r.uid.clear();
                     }
-                    if let Ok(Object::PersistentVolume(nv)) = ctx.api.update(nv.into_object()).as_deref() {
+                    if let Ok(Object::PersistentVolume(nv)) =
+                        ctx.api.update(nv.into_object()).as_deref()
+                    {
                         let nv = nv.clone();
                         self.set_volume_phase(ctx, &nv, "Available", "");
                     }
@@ -554,7 +613,13 @@ impl PersistentVolumeController {
             }
             Some(msg) => {
                 if self.set_volume_phase(ctx, v, "Failed", &msg).is_some() {
-                    self.event(ctx, Object::PersistentVolume(Arc::new(v.clone())), EventType::Warning, "VolumeFailedDelete", &msg);
+                    self.event(
+                        ctx,
+                        Object::PersistentVolume(Arc::new(v.clone())),
+                        EventType::Warning,
+                        "VolumeFailedDelete",
+                        &msg,
+                    );
                 }
             }
         }
@@ -588,7 +653,9 @@ impl PersistentVolumeController {
             .list(Kind::PersistentVolumeClaim, None, &all.0, &all.1)
             .iter()
             .filter_map(|o| match &**o {
-                Object::PersistentVolumeClaim(c) if phase_of_claim(c) != "Bound" => Some(claim_key(c)),
+                Object::PersistentVolumeClaim(c) if phase_of_claim(c) != "Bound" => {
+                    Some(claim_key(c))
+                }
                 _ => None,
             })
             .collect();
@@ -676,7 +743,8 @@ impl Component for PersistentVolumeController {
                 if let Object::PersistentVolume(v) = &*ev.object {
                     if ev.type_ == WatchType::Deleted {
                         if let Some(r) = &v.spec.claim_ref {
-                            self.dirty_claims.insert((r.namespace.clone(), r.name.clone()));
+                            self.dirty_claims
+                                .insert((r.namespace.clone(), r.name.clone()));
                         }
                     } else {
                         self.dirty_volumes.insert(v.metadata.name.clone());

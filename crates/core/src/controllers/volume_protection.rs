@@ -85,11 +85,18 @@ impl PvcProtectionController {
             }
             return;
         }
-        if !has || self.users.get(&(ns.clone(), name.clone())).is_some_and(|s| !s.is_empty()) {
+        if !has
+            || self
+                .users
+                .get(&(ns.clone(), name.clone()))
+                .is_some_and(|s| !s.is_empty())
+        {
             return;
         }
         let mut nc = (**c).clone();
-        nc.metadata.finalizers.retain(|f| f != PVC_PROTECTION_FINALIZER);
+        nc.metadata
+            .finalizers
+            .retain(|f| f != PVC_PROTECTION_FINALIZER);
         let _ = api.update(nc.into_object());
     }
 }
@@ -215,7 +222,9 @@ impl Component for PvProtectionController {
                 if !has || bound {
                     continue;
                 }
-                nv.metadata.finalizers.retain(|f| f != PV_PROTECTION_FINALIZER);
+                nv.metadata
+                    .finalizers
+                    .retain(|f| f != PV_PROTECTION_FINALIZER);
             }
             let _ = ctx.api.update(nv.into_object());
         }

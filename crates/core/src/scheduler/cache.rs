@@ -26,9 +26,9 @@ use std::sync::Arc;
 use super::types::{AffinityTerm, NodeInfo, PodInfo, Symbols};
 use super::{FxMap, FxSet};
 use crate::api::core_v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
-use crate::api::storage_v1::StorageClass;
 use crate::api::labels::{Operator, Selector};
 use crate::api::policy_v1::PodDisruptionBudget;
+use crate::api::storage_v1::StorageClass;
 
 /// Which list of a pod's affinity terms a [`TermRef`] points into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -350,10 +350,8 @@ impl KubeScheduler {
             for ev in api.poll(w) {
                 if let Object::PersistentVolumeClaim(c) = &*ev.object {
                     if ev.type_ == WatchEventType::Deleted {
-                        self.cache.remove_pvc(&format!(
-                            "{}/{}",
-                            c.metadata.namespace, c.metadata.name
-                        ));
+                        self.cache
+                            .remove_pvc(&format!("{}/{}", c.metadata.namespace, c.metadata.name));
                     } else {
                         self.cache.set_pvc(c.clone());
                     }
@@ -504,7 +502,13 @@ impl KubeScheduler {
     }
 
     /// Binds an assumed pod to its node (`pods/binding`) and records `Scheduled`.
-    fn bind_pod(&mut self, ctx: &mut ComponentCtx, key: &str, pod: &std::sync::Arc<Pod>, node: &str) {
+    fn bind_pod(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        key: &str,
+        pod: &std::sync::Arc<Pod>,
+        node: &str,
+    ) {
         let (ns, name) = (&pod.metadata.namespace, &pod.metadata.name);
         match ctx.api.bind(ns, name, node) {
             Ok(bound) => {
@@ -533,17 +537,32 @@ impl KubeScheduler {
     }
 
     /// A failed binding cycle: the pod leaves its node and backs off.
-    fn fail_binding(&mut self, ctx: &mut ComponentCtx, key: &str, pod: &std::sync::Arc<Pod>, message: &str) {
+    fn fail_binding(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        key: &str,
+        pod: &std::sync::Arc<Pod>,
+        message: &str,
+    ) {
         self.cache.forget_pod(key);
         self.waiting_volumes.remove(key);
-        self.queue.entries.entry(key.to_string()).or_default().last_failure = ctx.now;
+        self.queue
+            .entries
+            .entry(key.to_string())
+            .or_default()
+            .last_failure = ctx.now;
         self.back_off(ctx, key, pod, message);
     }
 
     /// VolumeBinding's Reserve and PreBind: writes the chosen volumes' `claimRef` and
     /// the provisioned claims' selected node. `Ok(true)`: every claim is bound, the pod
     /// can be bound now; `Ok(false)`: wait for the PV controller.
-    fn pre_bind_volumes(&mut self, ctx: &mut ComponentCtx, pod: &Pod, node: &str) -> Result<bool, String> {
+    fn pre_bind_volumes(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        pod: &Pod,
+        node: &str,
+    ) -> Result<bool, String> {
         use super::plugins::volume::{find_pod_volumes, pod_volume_claims};
         use crate::volume_util::{ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE};
         let claims = match pod_volume_claims(&self.cache, pod) {
@@ -575,7 +594,13 @@ impl KubeScheduler {
             ctx.api.update(v.into_object()).map_err(|e| e.message)?;
         }
         for claim in &plan.dynamic_provisions {
-            if claim.metadata.annotations.get(ANN_SELECTED_NODE).map(String::as_str) == Some(node) {
+            if claim
+                .metadata
+                .annotations
+                .get(ANN_SELECTED_NODE)
+                .map(String::as_str)
+                == Some(node)
+            {
                 continue;
             }
             let mut c = (**claim).clone();
@@ -624,7 +649,8 @@ impl KubeScheduler {
                     self.bind_pod(ctx, &key, &pod, &node);
                 }
                 Err(e) => {
-                    let msg = format!("running PreBind plugin \"VolumeBinding\": binding volumes: {e}");
+                    let msg =
+                        format!("running PreBind plugin \"VolumeBinding\": binding volumes: {e}");
                     self.fail_binding(ctx, &key, &pod, &msg);
                 }
             }
@@ -655,14 +681,18 @@ impl KubeScheduler {
                     Ok(true) => self.bind_pod(ctx, key, &pod, &node),
                     Ok(false) => {
                         self.queue.remove(key);
-                        self.waiting_volumes
-                            .insert(key.to_string(), (node.clone(), ctx.now + VOLUME_BIND_TIMEOUT));
+                        self.waiting_volumes.insert(
+                            key.to_string(),
+                            (node.clone(), ctx.now + VOLUME_BIND_TIMEOUT),
+                        );
                     }
                     Err(msg) => self.fail_binding(
                         ctx,
                         key,
                         &pod,
-                        &format!("running PreBind plugin \"VolumeBinding\": binding volumes: {msg}"),
+                        &format!(
+                            "running PreBind plugin \"VolumeBinding\": binding volumes: {msg}"
+                        ),
                     ),
                 }
             }
@@ -814,8 +844,8 @@ impl Component for KubeScheduler {
             self.pvcs,
         ]
         .into_iter()
-            .flatten()
-            .any(|w| api.store.pending(w) > 0)
+        .flatten()
+        .any(|w| api.store.pending(w) > 0)
     }
 
     fn run(&mut self, ctx: &mut ComponentCtx) {

@@ -43,7 +43,12 @@ pub fn describe_persistent_volume(api: &ApiServer, pv: &PersistentVolume, s: &Se
     wr!(w, LEVEL_0, "Finalizers:\t[{}]\n", m.finalizers.join(" "));
     wr!(w, LEVEL_0, "StorageClass:\t{}\n", volume_class(pv));
     if m.deletion_timestamp.is_some() {
-        wr!(w, LEVEL_0, "Status:\tTerminating (lasts {})\n", since(m.deletion_timestamp, s.now));
+        wr!(
+            w,
+            LEVEL_0,
+            "Status:\tTerminating (lasts {})\n",
+            since(m.deletion_timestamp, s.now)
+        );
     } else {
         wr!(w, LEVEL_0, "Status:\t{}\n", st.phase);
     }
@@ -51,14 +56,34 @@ pub fn describe_persistent_volume(api: &ApiServer, pv: &PersistentVolume, s: &Se
         Some(r) => wr!(w, LEVEL_0, "Claim:\t{}/{}\n", r.namespace, r.name),
         None => w.write(LEVEL_0, "Claim:\t\n"),
     }
-    wr!(w, LEVEL_0, "Reclaim Policy:\t{}\n", pv.spec.persistent_volume_reclaim_policy);
-    wr!(w, LEVEL_0, "Access Modes:\t{}\n", access_modes_string(&pv.spec.access_modes));
+    wr!(
+        w,
+        LEVEL_0,
+        "Reclaim Policy:\t{}\n",
+        pv.spec.persistent_volume_reclaim_policy
+    );
+    wr!(
+        w,
+        LEVEL_0,
+        "Access Modes:\t{}\n",
+        access_modes_string(&pv.spec.access_modes)
+    );
     if let Some(vm) = &pv.spec.volume_mode {
         wr!(w, LEVEL_0, "VolumeMode:\t{vm}\n");
     }
-    wr!(w, LEVEL_0, "Capacity:\t{}\n", storage_string(&pv.spec.capacity));
+    wr!(
+        w,
+        LEVEL_0,
+        "Capacity:\t{}\n",
+        storage_string(&pv.spec.capacity)
+    );
     w.write(LEVEL_0, "Node Affinity:\t");
-    match pv.spec.node_affinity.as_ref().and_then(|a| a.required.as_ref()) {
+    match pv
+        .spec
+        .node_affinity
+        .as_ref()
+        .and_then(|a| a.required.as_ref())
+    {
         None => w.write_line("<none>"),
         Some(req) => {
             w.write_line("");
@@ -177,7 +202,12 @@ pub fn describe_persistent_volume_claim(
     wr!(w, LEVEL_0, "Namespace:\t{}\n", m.namespace);
     wr!(w, LEVEL_0, "StorageClass:\t{}\n", claim_class(c));
     if m.deletion_timestamp.is_some() {
-        wr!(w, LEVEL_0, "Status:\tTerminating (lasts {})\n", since(m.deletion_timestamp, s.now));
+        wr!(
+            w,
+            LEVEL_0,
+            "Status:\tTerminating (lasts {})\n",
+            since(m.deletion_timestamp, s.now)
+        );
     } else {
         wr!(w, LEVEL_0, "Status:\t{}\n", st.phase);
     }
@@ -188,7 +218,10 @@ pub fn describe_persistent_volume_claim(
     let (capacity, modes) = if c.spec.volume_name.is_empty() {
         (String::new(), String::new())
     } else {
-        (storage_string(&st.capacity), access_modes_string(&st.access_modes))
+        (
+            storage_string(&st.capacity),
+            access_modes_string(&st.access_modes),
+        )
     };
     wr!(w, LEVEL_0, "Capacity:\t{capacity}\n");
     wr!(w, LEVEL_0, "Access Modes:\t{modes}\n");
@@ -216,8 +249,14 @@ pub fn describe_persistent_volume_claim(
     }
     if !st.conditions.is_empty() {
         w.write(LEVEL_0, "Conditions:\n");
-        w.write(LEVEL_1, "Type\tStatus\tLastProbeTime\tLastTransitionTime\tReason\tMessage\n");
-        w.write(LEVEL_1, "----\t------\t-----------------\t------------------\t------\t-------\n");
+        w.write(
+            LEVEL_1,
+            "Type\tStatus\tLastProbeTime\tLastTransitionTime\tReason\tMessage\n",
+        );
+        w.write(
+            LEVEL_1,
+            "----\t------\t-----------------\t------------------\t------\t-------\n",
+        );
         for cond in &st.conditions {
             wr!(
                 w,
@@ -246,9 +285,19 @@ pub fn describe_storage_class(api: &ApiServer, sc: &StorageClass, s: &Settings) 
     wr!(w, LEVEL_0, "Name:\t{}\n", m.name);
     let default = if is_default_class(sc) { "Yes" } else { "No" };
     wr!(w, LEVEL_0, "IsDefaultClass:\t{default}\n");
-    wr!(w, LEVEL_0, "Annotations:\t{}\n", format_labels(&m.annotations));
+    wr!(
+        w,
+        LEVEL_0,
+        "Annotations:\t{}\n",
+        format_labels(&m.annotations)
+    );
     wr!(w, LEVEL_0, "Provisioner:\t{}\n", sc.provisioner);
-    wr!(w, LEVEL_0, "Parameters:\t{}\n", format_labels(&sc.parameters));
+    wr!(
+        w,
+        LEVEL_0,
+        "Parameters:\t{}\n",
+        format_labels(&sc.parameters)
+    );
     let expansion = match sc.allow_volume_expansion {
         None => "<unset>",
         Some(b) => print_bool(b),

@@ -28,14 +28,15 @@ use std::sync::Arc;
 use crate::api::core_v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use crate::scheduler::cache::Cache;
 use crate::scheduler::framework::{
-    filter_each, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin,
-    PreFilterResult, Status,
+    filter_each, Code, CycleState, FilterPlugin, Handle, Plugin, PreFilterPlugin, PreFilterResult,
+    Status,
 };
 use crate::scheduler::types::{NodeInfo, PodInfo};
 use crate::volume_util::{self as vu, ANN_BIND_COMPLETED, ANN_SELECTED_NODE};
 
 /// Upstream `ErrReasonBindConflict`.
-pub const ERR_REASON_BIND_CONFLICT: &str = "node(s) didn't find available persistent volumes to bind";
+pub const ERR_REASON_BIND_CONFLICT: &str =
+    "node(s) didn't find available persistent volumes to bind";
 /// Upstream `ErrReasonNodeConflict`.
 pub const ERR_REASON_NODE_CONFLICT: &str = "node(s) had volume node affinity conflict";
 /// Upstream `ErrReasonPVNotExist`.
@@ -109,9 +110,9 @@ pub fn claim_fully_bound(c: &PersistentVolumeClaim) -> bool {
 fn is_delay_binding(cache: &Cache, c: &PersistentVolumeClaim) -> bool {
     let class = vu::claim_class(c);
     !class.is_empty()
-        && cache.storage_class(class).is_some_and(|sc| {
-            sc.volume_binding_mode.as_deref() == Some("WaitForFirstConsumer")
-        })
+        && cache
+            .storage_class(class)
+            .is_some_and(|sc| sc.volume_binding_mode.as_deref() == Some("WaitForFirstConsumer"))
 }
 
 /// Upstream `podHasPVCs` and `GetPodVolumeClaims`: `Ok(None)` for a pod without claim
@@ -338,7 +339,13 @@ fn to_status(r: Result<PodVolumes, Result<Vec<&'static str>, String>>) -> Option
 }
 
 impl FilterPlugin for VolumeBinding {
-    fn filter(&self, h: &Handle<'_>, state: &CycleState, _pod: &PodInfo, node: &NodeInfo) -> Status {
+    fn filter(
+        &self,
+        h: &Handle<'_>,
+        state: &CycleState,
+        _pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
         let Some(claims) = state.read::<PodVolumeClaims>() else {
             return Status::success();
         };
@@ -358,5 +365,190 @@ impl FilterPlugin for VolumeBinding {
         filter_each(nodes, failed, |n| {
             to_status(find_pod_volumes(h.cache, claims, n))
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::core_v1::{
+        NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PersistentVolumeClaimVolumeSource,
+        PersistentVolumeStatus, Volume, VolumeNodeAffinity,
+    };
+    use crate::api::storage_v1::StorageClass;
+    use crate::api::Quantity;
+    use crate::scheduler::plugins::testutil::*;
+    use crate::scheduler::Cache;
+
+    fn with_claim(mut p: Pod, claim: &str) -> Pod {
+        p.spec.volumes.push(Volume {
+            name: "data".into(),
+            persistent_volume_claim: Some(Box::new(PersistentVolumeClaimVolumeSource {
+                claim_name: claim.into(),
+                read_only: false,
+            })),
+            ..Default::default()
+        });
+        p
+    }
+
+    fn claim(name: &str, class: &str) -> PersistentVolumeClaim {
+        let mut c = PersistentVolumeClaim::default();
+        c.metadata.name = name.into();
+        c.metadata.namespace = "default".into();
+        c.metadata.uid = format!("uid-{name}");
+        c.spec.storage_class_name = Some(class.into());
+        c.spec.access_modes = vec!["ReadWriteOnce".into()];
+        c.spec
+            .resources
+            .requests
+            .insert("storage".into(), Quantity::parse("1Gi").unwrap_or_default());
+        c
+    }
+
+    fn class(name: &str, provisioner: &str, mode: &str) -> StorageClass {
+        let mut sc = StorageClass::default();
+        sc.metadata.name = name.into();
+        sc.provisioner = provisioner.into();
+        sc.volume_binding_mode = Some(mode.into());
+        sc
+    }
+
+    fn local_pv(name: &str, node: &str) -> PersistentVolume {
+        let mut v = PersistentVolume::default();
+        v.metadata.name = name.into();
+        v.spec
+            .capacity
+            .insert("storage".into(), Quantity::parse("1Gi").unwrap_or_default());
+        v.spec.access_modes = vec!["ReadWriteOnce".into()];
+        v.spec.storage_class_name = "local".into();
+        v.spec.node_affinity = Some(VolumeNodeAffinity {
+            required: Some(NodeSelector {
+                node_selector_terms: vec![NodeSelectorTerm {
+                    match_expressions: vec![NodeSelectorRequirement {
+                        key: "kubernetes.io/hostname".into(),
+                        operator: "In".into(),
+                        values: vec![node.into()],
+                    }],
+                    ..Default::default()
+                }],
+            }),
+        });
+        v.status = Some(PersistentVolumeStatus {
+            phase: "Available".into(),
+            ..Default::default()
+        });
+        v
+    }
+
+    fn cache() -> Cache {
+        let mut c = Cache::new();
+        for n in ["n1", "n2"] {
+            let mut node = node(n, "4", "8Gi");
+            node.metadata
+                .labels
+                .insert("kubernetes.io/hostname".into(), n.into());
+            c.add_node(Arc::new(node));
+        }
+        c.set_storage_class(Arc::new(class(
+            "wffc",
+            "rancher.io/local-path",
+            "WaitForFirstConsumer",
+        )));
+        c.set_storage_class(Arc::new(class(
+            "local",
+            NOT_PROVISIONER,
+            "WaitForFirstConsumer",
+        )));
+        c.set_storage_class(Arc::new(class("now", "example.com/x", "Immediate")));
+        c
+    }
+
+    const NOT_PROVISIONER: &str = "kubernetes.io/no-provisioner";
+
+    #[test]
+    fn pods_without_claims_skip() {
+        let c = cache();
+        let h = Handle {
+            cache: &c,
+            default_spread_selector: None,
+        };
+        let mut st = CycleState::default();
+        let (r, s) = VolumeBinding.pre_filter(&h, &mut st, &pi(pod("default", "p", "", "")));
+        assert!(r.is_none() && s.is_skip());
+    }
+
+    #[test]
+    fn missing_and_unbound_immediate_claims() {
+        let mut c = cache();
+        let p = pi(with_claim(pod("default", "p", "", ""), "data"));
+        let s = run_filters(&c, &p, "n1");
+        assert_eq!(s.code, Code::UnschedulableAndUnresolvable);
+        assert_eq!(s.message(), "persistentvolumeclaim \"data\" not found");
+        c.set_pvc(Arc::new(claim("data", "now")));
+        let s = run_filters(&c, &p, "n1");
+        assert_eq!(s.message(), ERR_UNBOUND_IMMEDIATE);
+        // A WaitForFirstConsumer claim is provisionable anywhere.
+        c.set_pvc(Arc::new(claim("data", "wffc")));
+        assert!(run_filters(&c, &p, "n1").is_success());
+        // ... but only on the node already selected for it.
+        let mut sel = claim("data", "wffc");
+        sel.metadata
+            .annotations
+            .insert(ANN_SELECTED_NODE.into(), "n2".into());
+        c.set_pvc(Arc::new(sel));
+        assert_eq!(
+            run_filters(&c, &p, "n1").message(),
+            ERR_REASON_BIND_CONFLICT
+        );
+        assert!(run_filters(&c, &p, "n2").is_success());
+    }
+
+    #[test]
+    fn local_volumes_pick_the_node() {
+        let mut c = cache();
+        c.set_pv(Arc::new(local_pv("pv1", "n1")));
+        c.set_pvc(Arc::new(claim("data", "local")));
+        let p = pi(with_claim(pod("default", "p", "", ""), "data"));
+        // No provisioner: only the node of the free local volume fits.
+        assert!(run_filters(&c, &p, "n1").is_success());
+        assert_eq!(
+            run_filters(&c, &p, "n2").message(),
+            ERR_REASON_BIND_CONFLICT
+        );
+        let claims = pod_volume_claims(&c, &p.pod)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let plan = find_pod_volumes(
+            &c,
+            &claims,
+            c.node_info("n1").unwrap_or_else(|| unreachable!()),
+        );
+        let plan = plan.unwrap_or_default();
+        assert_eq!(plan.static_bindings.len(), 1);
+        assert!(plan.dynamic_provisions.is_empty());
+        // Once bound, the claim's volume pins the pod to n1 (PreFilter narrows).
+        let mut bound = claim("data", "local");
+        bound.spec.volume_name = "pv1".into();
+        bound
+            .metadata
+            .annotations
+            .insert(ANN_BIND_COMPLETED.into(), "yes".into());
+        c.set_pvc(Arc::new(bound));
+        let h = Handle {
+            cache: &c,
+            default_spread_selector: None,
+        };
+        let mut st = CycleState::default();
+        let (r, s) = VolumeBinding.pre_filter(&h, &mut st, &p);
+        assert!(s.is_success());
+        assert_eq!(r, Some(["n1".to_string()].into_iter().collect()));
+        assert_eq!(
+            run_filters(&c, &p, "n2").message(),
+            ERR_REASON_NODE_CONFLICT
+        );
+        c.remove_pv("pv1");
+        assert_eq!(run_filters(&c, &p, "n1").message(), ERR_REASON_PV_NOT_EXIST);
     }
 }
