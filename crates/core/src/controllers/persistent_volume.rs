@@ -27,12 +27,12 @@
 //! - Everything not settled is synced again every 15 s (`--pvclaimbinder-sync-period`),
 //!   which is also when the waiting events repeat.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::api::core_v1::{
     ObjectReference, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimStatus,
-    PersistentVolumeStatus, Pod,
+    PersistentVolumeStatus,
 };
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
@@ -56,13 +56,9 @@ type Key = (String, String);
 pub struct PersistentVolumeController {
     claims: Option<WatchId>,
     volumes: Option<WatchId>,
-    pods: Option<WatchId>,
     recorder: Recorder,
     dirty_claims: BTreeSet<Key>,
     dirty_volumes: BTreeSet<String>,
-    /// Pods using each claim (`namespace`, claim) -> pod names, for
-    /// `WaitForPodScheduled`.
-    users: BTreeMap<Key, BTreeSet<String>>,
     /// The next periodic resync, when one is due.
     next_resync: Option<Millis>,
 }
@@ -72,11 +68,9 @@ impl Default for PersistentVolumeController {
         PersistentVolumeController {
             claims: None,
             volumes: None,
-            pods: None,
             recorder: Recorder::legacy("persistentvolume-controller", ""),
             dirty_claims: BTreeSet::new(),
             dirty_volumes: BTreeSet::new(),
-            users: BTreeMap::new(),
             next_resync: None,
         }
     }
@@ -385,19 +379,18 @@ impl PersistentVolumeController {
         }
         let class = vu::claim_class(c).to_string();
         if delay && !c.metadata.annotations.contains_key(ANN_SELECTED_NODE) {
-            let pods: Vec<String> = self
-                .users
-                .get(&claim_key(c))
-                .map(|s| {
-                    s.iter()
-                        .filter(|p| {
-                            matches!(ctx.api.get(Kind::Pod, &c.metadata.namespace, p).as_deref(),
-                                Ok(Object::Pod(pod)) if pod.spec.node_name.is_empty())
-                        })
-                        .cloned()
-                        .collect()
+            // Upstream's `findNonScheduledPodsByPVC`, through the store's claim index.
+            let mut pods: Vec<String> = ctx
+                .api
+                .store
+                .pods_using_claim(&c.metadata.namespace, &c.metadata.name)
+                .iter()
+                .filter_map(|o| match &**o {
+                    Object::Pod(p) if p.spec.node_name.is_empty() => Some(p.metadata.name.clone()),
+                    _ => None,
                 })
-                .unwrap_or_default();
+                .collect();
+            pods.sort();
             let (reason, msg) = match pods.as_slice() {
                 [] => (
                     "WaitForFirstConsumer",
@@ -625,27 +618,6 @@ impl PersistentVolumeController {
         }
     }
 
-    fn note_pod(&mut self, p: &Pod, deleted: bool) {
-        for v in &p.spec.volumes {
-            if let Some((claim, _)) = vu::volume_claim_name(p, v) {
-                let key = (p.metadata.namespace.clone(), claim);
-                if deleted {
-                    if let Some(s) = self.users.get_mut(&key) {
-                        s.remove(&p.metadata.name);
-                        if s.is_empty() {
-                            self.users.remove(&key);
-                        }
-                    }
-                } else {
-                    self.users
-                        .entry(key)
-                        .or_default()
-                        .insert(p.metadata.name.clone());
-                }
-            }
-        }
-    }
-
     /// Claims and volumes not yet settled, synced again every [`SYNC_PERIOD`].
     fn unsettled(api: &ApiServer) -> (Vec<Key>, Vec<String>) {
         let all = (Selector::everything(), FieldSelector::everything());
@@ -681,14 +653,6 @@ impl Component for PersistentVolumeController {
     }
 
     fn start(&mut self, ctx: &mut ComponentCtx) {
-        let all = (Selector::everything(), FieldSelector::everything());
-        for o in ctx.api.list(Kind::Pod, None, &all.0, &all.1) {
-            if let Object::Pod(p) = &*o {
-                if vu::pod_has_claims(p) {
-                    self.note_pod(p, false);
-                }
-            }
-        }
         let (claims, volumes) = Self::unsettled(ctx.api);
         self.dirty_claims.extend(claims);
         self.dirty_volumes.extend(volumes);
@@ -700,14 +664,13 @@ impl Component for PersistentVolumeController {
             .api
             .watch(WatchFilter::all(Kind::PersistentVolume), None)
             .ok();
-        self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
         if !self.dirty_claims.is_empty() || !self.dirty_volumes.is_empty() {
             ctx.wake_after(0);
         }
     }
 
     fn has_work(&self, api: &ApiServer) -> bool {
-        [self.claims, self.volumes, self.pods]
+        [self.claims, self.volumes]
             .into_iter()
             .flatten()
             .any(|w| api.store.pending(w) > 0)
@@ -715,15 +678,6 @@ impl Component for PersistentVolumeController {
 
     fn run(&mut self, ctx: &mut ComponentCtx) {
         let now = ctx.now;
-        if let Some(w) = self.pods {
-            for ev in ctx.api.poll(w) {
-                if let Object::Pod(p) = &*ev.object {
-                    if vu::pod_has_claims(p) {
-                        self.note_pod(p, ev.type_ == WatchType::Deleted);
-                    }
-                }
-            }
-        }
         if let Some(w) = self.claims {
             for ev in ctx.api.poll(w) {
                 if let Object::PersistentVolumeClaim(c) = &*ev.object {

@@ -8,12 +8,12 @@
 //! - [`PvProtectionController`]: a volume being deleted keeps
 //!   `kubernetes.io/pv-protection` while it is Bound.
 //!
-//! Pods are indexed by the claims they use (only pods with claim volumes), so a pod
-//! event costs a look at its volumes and nothing else.
+//! The pods using a claim come from the store's claim index; the controller watches
+//! pods only while a claim being deleted waits for its pods, so pods cost it nothing
+//! the rest of the time.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use crate::api::core_v1::Pod;
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
 use crate::api::{Kind, Object, Resource};
@@ -29,10 +29,20 @@ type Key = (String, String);
 #[derive(Default)]
 pub struct PvcProtectionController {
     claims: Option<WatchId>,
+    /// A pod watch, open only while claims being deleted wait for their pods.
     pods: Option<WatchId>,
-    /// (namespace, claim) -> scheduled pods using it.
-    users: BTreeMap<Key, BTreeSet<String>>,
+    /// Claims being deleted that pods on nodes still use.
+    blocked: BTreeSet<Key>,
     dirty: BTreeSet<Key>,
+}
+
+/// Whether a pod scheduled to a node uses the claim (the kubelet will not start a
+/// pod whose claim is being deleted, so pending pods do not count).
+fn claim_in_use(api: &ApiServer, ns: &str, name: &str) -> bool {
+    api.store
+        .pods_using_claim(ns, name)
+        .iter()
+        .any(|o| matches!(&**o, Object::Pod(p) if !p.spec.node_name.is_empty()))
 }
 
 impl PvcProtectionController {
@@ -40,32 +50,9 @@ impl PvcProtectionController {
         Self::default()
     }
 
-    fn note_pod(&mut self, p: &Pod, gone: bool) {
-        for v in &p.spec.volumes {
-            let Some((claim, _)) = vu::volume_claim_name(p, v) else {
-                continue;
-            };
-            let key = (p.metadata.namespace.clone(), claim);
-            // Only a pod on a node counts: the kubelet will not start a pod whose
-            // claim is being deleted.
-            if gone || p.spec.node_name.is_empty() {
-                if let Some(s) = self.users.get_mut(&key) {
-                    s.remove(&p.metadata.name);
-                    if s.is_empty() {
-                        self.users.remove(&key);
-                    }
-                }
-                self.dirty.insert(key);
-            } else {
-                self.users
-                    .entry(key)
-                    .or_default()
-                    .insert(p.metadata.name.clone());
-            }
-        }
-    }
-
-    fn sync(&mut self, api: &mut ApiServer, (ns, name): &Key) {
+    fn sync(&mut self, api: &mut ApiServer, key: &Key) {
+        let (ns, name) = key;
+        self.blocked.remove(key);
         let Ok(o) = api.get(Kind::PersistentVolumeClaim, ns, name) else {
             return;
         };
@@ -85,12 +72,11 @@ impl PvcProtectionController {
             }
             return;
         }
-        if !has
-            || self
-                .users
-                .get(&(ns.clone(), name.clone()))
-                .is_some_and(|s| !s.is_empty())
-        {
+        if !has {
+            return;
+        }
+        if claim_in_use(api, ns, name) {
+            self.blocked.insert(key.clone());
             return;
         }
         let mut nc = (**c).clone();
@@ -108,19 +94,22 @@ impl Component for PvcProtectionController {
 
     fn start(&mut self, ctx: &mut ComponentCtx) {
         let all = (Selector::everything(), FieldSelector::everything());
-        for o in ctx.api.list(Kind::Pod, None, &all.0, &all.1) {
-            if let Object::Pod(p) = &*o {
-                if vu::pod_has_claims(p) {
-                    self.note_pod(p, false);
-                }
+        for o in ctx
+            .api
+            .list(Kind::PersistentVolumeClaim, None, &all.0, &all.1)
+        {
+            if o.meta().deletion_timestamp.is_some() {
+                self.dirty
+                    .insert((o.meta().namespace.clone(), o.meta().name.clone()));
             }
         }
-        self.dirty.clear();
         self.claims = ctx
             .api
             .watch(WatchFilter::all(Kind::PersistentVolumeClaim), None)
             .ok();
-        self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
+        if !self.dirty.is_empty() {
+            ctx.wake_after(0);
+        }
     }
 
     fn has_work(&self, api: &ApiServer) -> bool {
@@ -134,8 +123,13 @@ impl Component for PvcProtectionController {
         if let Some(w) = self.pods {
             for ev in ctx.api.poll(w) {
                 if let Object::Pod(p) = &*ev.object {
-                    if vu::pod_has_claims(p) {
-                        self.note_pod(p, ev.type_ == WatchType::Deleted);
+                    for v in &p.spec.volumes {
+                        if let Some((claim, _)) = vu::volume_claim_name(p, v) {
+                            let key = (p.metadata.namespace.clone(), claim);
+                            if self.blocked.contains(&key) {
+                                self.dirty.insert(key);
+                            }
+                        }
                     }
                 }
             }
@@ -143,15 +137,26 @@ impl Component for PvcProtectionController {
         if let Some(w) = self.claims {
             for ev in ctx.api.poll(w) {
                 if let Object::PersistentVolumeClaim(c) = &*ev.object {
-                    if ev.type_ != WatchType::Deleted {
-                        self.dirty
-                            .insert((c.metadata.namespace.clone(), c.metadata.name.clone()));
+                    let key = (c.metadata.namespace.clone(), c.metadata.name.clone());
+                    if ev.type_ == WatchType::Deleted {
+                        self.blocked.remove(&key);
+                    } else {
+                        self.dirty.insert(key);
                     }
                 }
             }
         }
         for key in std::mem::take(&mut self.dirty) {
             self.sync(ctx.api, &key);
+        }
+        // Watch pods only while some claim waits for them to go.
+        match (self.blocked.is_empty(), self.pods) {
+            (false, None) => self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok(),
+            (true, Some(w)) => {
+                ctx.api.unwatch(w);
+                self.pods = None;
+            }
+            _ => {}
         }
     }
 
