@@ -15,5 +15,6 @@ pub mod network;
 pub mod scheduler;
 pub mod shell;
 pub mod sim;
+pub mod volume_util;
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 mod wasm_alloc;

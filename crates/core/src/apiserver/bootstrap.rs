@@ -1,5 +1,6 @@
 //! What a fresh cluster holds before the user does anything: the four default
-//! namespaces, the `kubernetes` Service and the built-in PriorityClasses; and the Node
+//! namespaces, the `kubernetes` Service, the built-in PriorityClasses and kind's default
+//! StorageClass `standard` (`rancher.io/local-path`, WaitForFirstConsumer); and the Node
 //! object each kubelet registers ([`node_object`]; the kubelets themselves are
 //! components, see `crate::kubelet`).
 
@@ -258,5 +259,40 @@ pub fn bootstrap(c: &mut Cluster) {
             ..Default::default()
         };
         let _ = c.api.create(pc.into_object());
+    }
+    // Added after the rest of the bootstrap, with a uid of its own, so that the uids,
+    // names and addresses later objects draw stay as they were before it existed.
+    let uid = crate::sim::Rng::named(c.config.seed, "storageclass/standard").uuid();
+    c.api.set_next_uid(uid);
+    let _ = c.api.create(standard_storage_class().into_object());
+}
+
+/// kind's default StorageClass, served by its local-path provisioner. kind installs it
+/// with `kubectl apply`, hence the last-applied annotation.
+pub fn standard_storage_class() -> crate::api::storage_v1::StorageClass {
+    let mut annotations = BTreeMap::new();
+    annotations.insert(
+        "kubectl.kubernetes.io/last-applied-configuration".to_string(),
+        concat!(
+            r#"{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"},"name":"standard"},"#,
+            r#""provisioner":"rancher.io/local-path","reclaimPolicy":"Delete","volumeBindingMode":"WaitForFirstConsumer"}"#,
+            "\n"
+        )
+        .to_string(),
+    );
+    annotations.insert(
+        super::admission::IS_DEFAULT_CLASS.to_string(),
+        "true".to_string(),
+    );
+    crate::api::storage_v1::StorageClass {
+        metadata: ObjectMeta {
+            name: "standard".into(),
+            annotations,
+            ..Default::default()
+        },
+        provisioner: crate::controllers::local_path::PROVISIONER.into(),
+        reclaim_policy: Some("Delete".into()),
+        volume_binding_mode: Some("WaitForFirstConsumer".into()),
+        ..Default::default()
     }
 }

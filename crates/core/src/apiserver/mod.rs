@@ -44,6 +44,9 @@ pub struct ApiServer {
     pub kubelet_stats: crate::metrics::KubeletStats,
     /// The `metrics.k8s.io` API, served by metrics-server.
     pub metrics: crate::metrics::MetricsApi,
+    /// The uid the next create uses instead of drawing one (bootstrap objects that must
+    /// not shift the uids and names every later object gets).
+    next_uid: Option<String>,
 }
 
 impl ApiServer {
@@ -55,12 +58,18 @@ impl ApiServer {
             services: Default::default(),
             kubelet_stats: Default::default(),
             metrics: Default::default(),
+            next_uid: None,
         }
     }
 
     /// Sets the simulated time used for timestamps.
     pub fn set_now(&mut self, now: Millis) {
         self.now = now;
+    }
+
+    /// Gives the next created object this uid (see `next_uid`).
+    pub(crate) fn set_next_uid(&mut self, uid: String) {
+        self.next_uid = Some(uid);
     }
 
     pub fn now(&self) -> Millis {
@@ -163,7 +172,7 @@ impl ApiServer {
             }
         }
         self.check_namespace(kind, &obj.meta().namespace.clone())?;
-        let uid = self.rng.uuid();
+        let uid = self.next_uid.take().unwrap_or_else(|| self.rng.uuid());
         let now = Time(self.now / 1000 * 1000);
         {
             let m = obj.meta_mut();

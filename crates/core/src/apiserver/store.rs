@@ -112,6 +112,9 @@ struct Table {
     by_label: HashMap<(Arc<str>, Arc<str>), BTreeSet<ObjKey>>,
     by_owner: HashMap<Arc<str>, BTreeSet<ObjKey>>,
     by_node: HashMap<Arc<str>, BTreeSet<ObjKey>>,
+    /// Pods by the claims their volumes name (`namespace/claim`), for the PV and
+    /// PVC-protection controllers (upstream's pod indexer by PVC).
+    by_claim: HashMap<Arc<str>, BTreeSet<ObjKey>>,
     /// Watchers with no node trigger.
     watchers: Vec<WatchId>,
     /// Pod watchers keyed by the node of their `spec.nodeName=` field selector.
@@ -123,6 +126,21 @@ fn node_of(obj: &Object) -> Option<&str> {
     match obj {
         Object::Pod(p) => Some(p.spec.node_name.as_str()).filter(|n| !n.is_empty()),
         _ => None,
+    }
+}
+
+/// The claims (`namespace/claim`) a pod's volumes name; empty for other objects and
+/// for the many pods without claim volumes.
+fn claims_of(obj: Option<&Object>) -> Vec<String> {
+    match obj {
+        Some(Object::Pod(p)) if crate::volume_util::pod_has_claims(p) => p
+            .spec
+            .volumes
+            .iter()
+            .filter_map(|v| crate::volume_util::volume_claim_name(p, v))
+            .map(|(c, _)| format!("{}/{c}", p.metadata.namespace))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -179,6 +197,17 @@ impl Table {
             }
             for uid in uids(nm) {
                 index_insert(&mut self.by_owner, interner.get(uid), key);
+            }
+        }
+        let (oc, nc) = (claims_of(old), claims_of(new));
+        if oc != nc {
+            for c in &oc {
+                if let Some(c) = interner.peek(c) {
+                    index_remove(&mut self.by_claim, &c, key);
+                }
+            }
+            for c in &nc {
+                index_insert(&mut self.by_claim, interner.get(c), key);
             }
         }
         let (on, nn) = (old.and_then(node_of), new.and_then(node_of));
@@ -383,6 +412,20 @@ impl Store {
         let t = self.table(kind);
         t.by_owner
             .get(owner_uid)
+            .map(|set| {
+                set.iter()
+                    .filter_map(|k| t.objects.get(k))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Pods whose volumes name the claim `namespace/claim`.
+    pub fn pods_using_claim(&self, namespace: &str, claim: &str) -> Vec<Arc<Object>> {
+        let t = self.table(Kind::Pod);
+        t.by_claim
+            .get(format!("{namespace}/{claim}").as_str())
             .map(|set| {
                 set.iter()
                     .filter_map(|k| t.objects.get(k))

@@ -5,10 +5,13 @@ pub mod cronjob;
 pub mod deployment;
 pub mod garbage_collector;
 pub mod job;
+pub mod local_path;
 pub mod node_lifecycle;
+pub mod persistent_volume;
 pub mod replicaset;
 pub mod taint_eviction;
 pub mod ttl_after_finished;
+pub mod volume_protection;
 
 use crate::api::core_v1::Taint;
 

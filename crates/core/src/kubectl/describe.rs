@@ -14,6 +14,7 @@ pub mod apps;
 pub mod core;
 pub mod generic;
 pub mod pod;
+pub mod storage;
 pub mod writer;
 
 use std::sync::Arc;
@@ -108,6 +109,9 @@ pub fn describe_object(api: &ApiServer, obj: &Object, s: &Settings) -> String {
         Object::ServiceAccount(sa) => core::describe_service_account(api, sa, s),
         Object::ResourceQuota(q) => core::describe_quota(q),
         Object::LimitRange(lr) => core::describe_limit_range(lr),
+        Object::PersistentVolume(pv) => storage::describe_persistent_volume(api, pv, s),
+        Object::PersistentVolumeClaim(c) => storage::describe_persistent_volume_claim(api, c, s),
+        Object::StorageClass(sc) => storage::describe_storage_class(api, sc, s),
         other => generic::describe_generic(api, other, s),
     }
 }

@@ -11,7 +11,9 @@
 //! - a reverse index of existing pods' affinity terms by the first `key=value` their
 //!   selector demands, so "which existing pods' (anti-)affinity terms match this
 //!   incoming pod" looks only at terms that can match the incoming pod's labels;
-//! - image states (image name -> size and number of nodes) for ImageLocality.
+//! - image states (image name -> size and number of nodes) for ImageLocality;
+//! - the PersistentVolumeClaims, PersistentVolumes and StorageClasses VolumeBinding
+//!   reads (upstream's PVC, PV and class listers).
 //!
 //! Pods count on `spec.nodeName` (or the node given to [`Cache::assume_pod`]); pods
 //! without a node and pods in a terminal phase (Succeeded, Failed) are not cached, as
@@ -23,9 +25,10 @@ use std::sync::Arc;
 
 use super::types::{AffinityTerm, NodeInfo, PodInfo, Symbols};
 use super::{FxMap, FxSet};
-use crate::api::core_v1::{Node, Pod};
+use crate::api::core_v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use crate::api::labels::{Operator, Selector};
 use crate::api::policy_v1::PodDisruptionBudget;
+use crate::api::storage_v1::StorageClass;
 
 /// Which list of a pod's affinity terms a [`TermRef`] points into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,6 +100,11 @@ pub struct Cache {
     pdbs: BTreeMap<String, Arc<PodDisruptionBudget>>,
     /// Interned node label keys and values (see [`Symbols`]).
     symbols: Symbols,
+    /// PersistentVolumeClaims (`namespace/name`), PersistentVolumes and
+    /// StorageClasses, for VolumeBinding.
+    pvcs: BTreeMap<String, Arc<PersistentVolumeClaim>>,
+    pvs: BTreeMap<String, Arc<PersistentVolume>>,
+    classes: BTreeMap<String, Arc<StorageClass>>,
 }
 
 /// Upstream `GetZoneKey`: `region:\0:zone` from the topology labels (or their
@@ -806,6 +814,49 @@ impl Cache {
     }
 
     /// The PodDisruptionBudgets, by key.
+    pub fn set_pvc(&mut self, c: Arc<PersistentVolumeClaim>) {
+        let key = format!("{}/{}", c.metadata.namespace, c.metadata.name);
+        self.pvcs.insert(key, c);
+    }
+
+    pub fn remove_pvc(&mut self, key: &str) {
+        self.pvcs.remove(key);
+    }
+
+    /// A claim by `namespace/name`.
+    pub fn pvc(&self, key: &str) -> Option<&Arc<PersistentVolumeClaim>> {
+        self.pvcs.get(key)
+    }
+
+    pub fn set_pv(&mut self, v: Arc<PersistentVolume>) {
+        self.pvs.insert(v.metadata.name.clone(), v);
+    }
+
+    pub fn remove_pv(&mut self, name: &str) {
+        self.pvs.remove(name);
+    }
+
+    pub fn pv(&self, name: &str) -> Option<&Arc<PersistentVolume>> {
+        self.pvs.get(name)
+    }
+
+    /// Every PersistentVolume, by name.
+    pub fn pvs(&self) -> impl Iterator<Item = &Arc<PersistentVolume>> {
+        self.pvs.values()
+    }
+
+    pub fn set_storage_class(&mut self, c: Arc<StorageClass>) {
+        self.classes.insert(c.metadata.name.clone(), c);
+    }
+
+    pub fn remove_storage_class(&mut self, name: &str) {
+        self.classes.remove(name);
+    }
+
+    pub fn storage_class(&self, name: &str) -> Option<&Arc<StorageClass>> {
+        self.classes.get(name)
+    }
+
     pub fn pdbs(&self) -> impl Iterator<Item = &Arc<PodDisruptionBudget>> {
         self.pdbs.values()
     }

@@ -6,12 +6,19 @@
 //! `Scheduled` / `FailedScheduling` events, the `PodScheduled=False` condition,
 //! `nominatedNodeName` and preemption victims. The last cycle's record per pod is kept
 //! for the "why" panel.
+//!
+//! It also watches PersistentVolumeClaims, PersistentVolumes and StorageClasses for
+//! VolumeBinding, and does that plugin's Reserve/PreBind: for a pod with
+//! WaitForFirstConsumer claims it writes the chosen volumes' `claimRef` and the other
+//! claims' `volume.kubernetes.io/selected-node`, keeps the pod assumed on the node, and
+//! binds it once the PV controller has bound every claim (after 10 minutes the attempt
+//! fails with `binding volumes: context deadline exceeded`).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{schedule_pod_compact, Cache, CompactRecord, Decision, Record, SchedulerState};
-use crate::api::core_v1::{Pod, PodCondition};
+use crate::api::core_v1::{ObjectReference, Pod, PodCondition};
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
 use crate::api::meta::Time;
@@ -30,6 +37,8 @@ pub const MAX_BACKOFF: Millis = 10_000;
 pub const BOUND_RECORDS_KEPT: usize = 1_000;
 /// podMaxInUnschedulablePodsDuration.
 pub const MAX_IN_UNSCHEDULABLE: Millis = 5 * 60_000;
+/// VolumeBinding's `bindTimeoutSeconds`: how long PreBind waits for the claims.
+pub const VOLUME_BIND_TIMEOUT: Millis = 600_000;
 
 type Key = String;
 
@@ -134,6 +143,14 @@ pub struct KubeScheduler {
     nodes: Option<WatchId>,
     namespaces: Option<WatchId>,
     pdbs: Option<WatchId>,
+    pvcs: Option<WatchId>,
+    pvs: Option<WatchId>,
+    classes: Option<WatchId>,
+    /// Pods assumed on a node while PreBind waits for their claims: key -> (node,
+    /// deadline).
+    waiting_volumes: BTreeMap<Key, (String, Millis)>,
+    /// Claims or volumes changed while pods wait in PreBind.
+    volumes_to_check: bool,
     cache: Cache,
     state: SchedulerState,
     queue: Queue,
@@ -152,6 +169,11 @@ impl Default for KubeScheduler {
             nodes: None,
             namespaces: None,
             pdbs: None,
+            pvcs: None,
+            pvs: None,
+            classes: None,
+            waiting_volumes: BTreeMap::new(),
+            volumes_to_check: false,
             cache: Cache::new(),
             state: SchedulerState::default(),
             queue: Queue::default(),
@@ -298,6 +320,49 @@ impl KubeScheduler {
                 }
             }
         }
+        let mut volumes_changed = false;
+        if let Some(w) = self.classes {
+            for ev in api.poll(w) {
+                if let Object::StorageClass(c) = &*ev.object {
+                    if ev.type_ == WatchEventType::Deleted {
+                        self.cache.remove_storage_class(&c.metadata.name);
+                    } else {
+                        self.cache.set_storage_class(c.clone());
+                    }
+                    cluster_changed = true;
+                }
+            }
+        }
+        if let Some(w) = self.pvs {
+            for ev in api.poll(w) {
+                if let Object::PersistentVolume(v) = &*ev.object {
+                    if ev.type_ == WatchEventType::Deleted {
+                        self.cache.remove_pv(&v.metadata.name);
+                    } else {
+                        self.cache.set_pv(v.clone());
+                    }
+                    cluster_changed = true;
+                    volumes_changed = true;
+                }
+            }
+        }
+        if let Some(w) = self.pvcs {
+            for ev in api.poll(w) {
+                if let Object::PersistentVolumeClaim(c) = &*ev.object {
+                    if ev.type_ == WatchEventType::Deleted {
+                        self.cache
+                            .remove_pvc(&format!("{}/{}", c.metadata.namespace, c.metadata.name));
+                    } else {
+                        self.cache.set_pvc(c.clone());
+                    }
+                    cluster_changed = true;
+                    volumes_changed = true;
+                }
+            }
+        }
+        if volumes_changed && !self.waiting_volumes.is_empty() {
+            self.volumes_to_check = true;
+        }
         if let Some(w) = self.nodes {
             for ev in api.poll(w) {
                 if let Object::Node(n) = &*ev.object {
@@ -323,6 +388,7 @@ impl KubeScheduler {
                     }
                     self.queue.forget(&key);
                     self.records.remove(&key);
+                    self.waiting_volumes.remove(&key);
                     continue;
                 }
                 if !p.spec.node_name.is_empty() {
@@ -335,7 +401,7 @@ impl KubeScheduler {
                     self.queue.forget(&key);
                     cluster_changed = true;
                 } else if wants_scheduling(p) {
-                    if !self.queue.contains(&key) {
+                    if !self.queue.contains(&key) && !self.waiting_volumes.contains_key(&key) {
                         self.queue.push_active(&key, p);
                     }
                 } else {
@@ -435,6 +501,162 @@ impl KubeScheduler {
         );
     }
 
+    /// Binds an assumed pod to its node (`pods/binding`) and records `Scheduled`.
+    fn bind_pod(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        key: &str,
+        pod: &std::sync::Arc<Pod>,
+        node: &str,
+    ) {
+        let (ns, name) = (&pod.metadata.namespace, &pod.metadata.name);
+        match ctx.api.bind(ns, name, node) {
+            Ok(bound) => {
+                self.queue.forget(key);
+                self.recently_bound.push_back(key.to_string());
+                if self.recently_bound.len() > BOUND_RECORDS_KEPT {
+                    if let Some(old) = self.recently_bound.pop_front() {
+                        if !self.queue.contains(&old) {
+                            self.records.remove(&old);
+                        }
+                    }
+                }
+                events::record(
+                    ctx.api,
+                    ctx.now,
+                    &mut self.recorder,
+                    &bound,
+                    EventType::Normal,
+                    "Scheduled",
+                    "Binding",
+                    &format!("Successfully assigned {key} to {node}"),
+                );
+            }
+            Err(e) => self.fail_binding(ctx, key, pod, &format!("Binding rejected: {}", e.message)),
+        }
+    }
+
+    /// A failed binding cycle: the pod leaves its node and backs off.
+    fn fail_binding(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        key: &str,
+        pod: &std::sync::Arc<Pod>,
+        message: &str,
+    ) {
+        self.cache.forget_pod(key);
+        self.waiting_volumes.remove(key);
+        self.queue
+            .entries
+            .entry(key.to_string())
+            .or_default()
+            .last_failure = ctx.now;
+        self.back_off(ctx, key, pod, message);
+    }
+
+    /// VolumeBinding's Reserve and PreBind: writes the chosen volumes' `claimRef` and
+    /// the provisioned claims' selected node. `Ok(true)`: every claim is bound, the pod
+    /// can be bound now; `Ok(false)`: wait for the PV controller.
+    fn pre_bind_volumes(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        pod: &Pod,
+        node: &str,
+    ) -> Result<bool, String> {
+        use super::plugins::volume::{find_pod_volumes, pod_volume_claims};
+        use crate::volume_util::{ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE};
+        let claims = match pod_volume_claims(&self.cache, pod) {
+            Ok(Some(c)) if !c.delayed.is_empty() => c,
+            _ => return Ok(true),
+        };
+        let Some(ni) = self.cache.node_info(node) else {
+            return Ok(true);
+        };
+        let plan = match find_pod_volumes(&self.cache, &claims, ni) {
+            Ok(p) => p,
+            Err(Ok(reasons)) => return Err(reasons.join(", ")),
+            Err(Err(e)) => return Err(e),
+        };
+        for (pv, claim) in &plan.static_bindings {
+            let mut v = (**pv).clone();
+            v.spec.claim_ref = Some(ObjectReference {
+                kind: "PersistentVolumeClaim".into(),
+                namespace: claim.metadata.namespace.clone(),
+                name: claim.metadata.name.clone(),
+                uid: claim.metadata.uid.clone(),
+                api_version: "v1".into(),
+                resource_version: claim.metadata.resource_version.clone(),
+                ..Default::default()
+            });
+            v.metadata
+                .annotations
+                .insert(ANN_BOUND_BY_CONTROLLER.into(), "yes".into());
+            ctx.api.update(v.into_object()).map_err(|e| e.message)?;
+        }
+        for claim in &plan.dynamic_provisions {
+            if claim
+                .metadata
+                .annotations
+                .get(ANN_SELECTED_NODE)
+                .map(String::as_str)
+                == Some(node)
+            {
+                continue;
+            }
+            let mut c = (**claim).clone();
+            c.metadata
+                .annotations
+                .insert(ANN_SELECTED_NODE.into(), node.to_string());
+            ctx.api.update(c.into_object()).map_err(|e| e.message)?;
+        }
+        Ok(false)
+    }
+
+    /// Binds the pods waiting in PreBind whose claims are all bound now; fails those
+    /// whose claims went away or whose wait timed out.
+    fn check_waiting_volumes(&mut self, ctx: &mut ComponentCtx) {
+        use super::plugins::volume::pod_volume_claims;
+        let keys: Vec<(Key, String, Millis)> = self
+            .waiting_volumes
+            .iter()
+            .map(|(k, (n, d))| (k.clone(), n.clone(), *d))
+            .collect();
+        for (key, node, deadline) in keys {
+            let Some((ns, name)) = key.split_once('/') else {
+                continue;
+            };
+            let pod = match ctx.api.get(Kind::Pod, ns, name).as_deref() {
+                Ok(Object::Pod(p)) if wants_scheduling(p) => p.clone(),
+                _ => {
+                    self.waiting_volumes.remove(&key);
+                    self.cache.forget_pod(&key);
+                    continue;
+                }
+            };
+            match pod_volume_claims(&self.cache, &pod) {
+                Ok(Some(c)) if !c.delayed.is_empty() || !c.immediate.is_empty() => {
+                    if deadline <= ctx.now {
+                        self.fail_binding(
+                            ctx,
+                            &key,
+                            &pod,
+                            "running PreBind plugin \"VolumeBinding\": binding volumes: context deadline exceeded",
+                        );
+                    }
+                }
+                Ok(_) => {
+                    self.waiting_volumes.remove(&key);
+                    self.bind_pod(ctx, &key, &pod, &node);
+                }
+                Err(e) => {
+                    let msg =
+                        format!("running PreBind plugin \"VolumeBinding\": binding volumes: {e}");
+                    self.fail_binding(ctx, &key, &pod, &msg);
+                }
+            }
+        }
+    }
+
     fn schedule_one(&mut self, ctx: &mut ComponentCtx, key: &str) {
         let Some((ns, name)) = key.split_once('/') else {
             return;
@@ -455,33 +677,23 @@ impl KubeScheduler {
         match outcome.decision {
             Decision::Scheduled { node, .. } => {
                 self.cache.assume_pod(pod.clone(), &node);
-                match ctx.api.bind(ns, name, &node) {
-                    Ok(bound) => {
-                        self.queue.forget(key);
-                        self.recently_bound.push_back(key.to_string());
-                        if self.recently_bound.len() > BOUND_RECORDS_KEPT {
-                            if let Some(old) = self.recently_bound.pop_front() {
-                                if !self.queue.contains(&old) {
-                                    self.records.remove(&old);
-                                }
-                            }
-                        }
-                        events::record(
-                            ctx.api,
-                            ctx.now,
-                            &mut self.recorder,
-                            &bound,
-                            EventType::Normal,
-                            "Scheduled",
-                            "Binding",
-                            &format!("Successfully assigned {key} to {node}"),
+                match self.pre_bind_volumes(ctx, &pod, &node) {
+                    Ok(true) => self.bind_pod(ctx, key, &pod, &node),
+                    Ok(false) => {
+                        self.queue.remove(key);
+                        self.waiting_volumes.insert(
+                            key.to_string(),
+                            (node.clone(), ctx.now + VOLUME_BIND_TIMEOUT),
                         );
                     }
-                    Err(e) => {
-                        self.cache.forget_pod(key);
-                        entry.last_failure = ctx.now;
-                        self.back_off(ctx, key, &pod, &format!("Binding rejected: {}", e.message));
-                    }
+                    Err(msg) => self.fail_binding(
+                        ctx,
+                        key,
+                        &pod,
+                        &format!(
+                            "running PreBind plugin \"VolumeBinding\": binding volumes: {msg}"
+                        ),
+                    ),
                 }
             }
             Decision::Unschedulable {
@@ -579,6 +791,36 @@ impl Component for KubeScheduler {
                 }
             }
         }
+        for o in ctx.api.list(Kind::StorageClass, None, &all.0, &all.1) {
+            if let Object::StorageClass(c) = &*o {
+                self.cache.set_storage_class(c.clone());
+            }
+        }
+        for o in ctx.api.list(Kind::PersistentVolume, None, &all.0, &all.1) {
+            if let Object::PersistentVolume(v) = &*o {
+                self.cache.set_pv(v.clone());
+            }
+        }
+        for o in ctx
+            .api
+            .list(Kind::PersistentVolumeClaim, None, &all.0, &all.1)
+        {
+            if let Object::PersistentVolumeClaim(c) = &*o {
+                self.cache.set_pvc(c.clone());
+            }
+        }
+        self.classes = ctx
+            .api
+            .watch(WatchFilter::all(Kind::StorageClass), None)
+            .ok();
+        self.pvs = ctx
+            .api
+            .watch(WatchFilter::all(Kind::PersistentVolume), None)
+            .ok();
+        self.pvcs = ctx
+            .api
+            .watch(WatchFilter::all(Kind::PersistentVolumeClaim), None)
+            .ok();
         self.namespaces = ctx.api.watch(WatchFilter::all(Kind::Namespace), None).ok();
         self.pdbs = ctx
             .api
@@ -592,21 +834,35 @@ impl Component for KubeScheduler {
     }
 
     fn has_work(&self, api: &ApiServer) -> bool {
-        [self.namespaces, self.pdbs, self.nodes, self.pods]
-            .into_iter()
-            .flatten()
-            .any(|w| api.store.pending(w) > 0)
+        [
+            self.namespaces,
+            self.pdbs,
+            self.nodes,
+            self.pods,
+            self.classes,
+            self.pvs,
+            self.pvcs,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|w| api.store.pending(w) > 0)
     }
 
     fn run(&mut self, ctx: &mut ComponentCtx) {
         let now = ctx.now;
         self.drain_watches(ctx.api, now);
         self.flush(ctx.api, now);
+        let timed_out = self.waiting_volumes.values().any(|(_, d)| *d <= now);
+        if std::mem::take(&mut self.volumes_to_check) || timed_out {
+            self.check_waiting_volumes(ctx);
+            self.drain_watches(ctx.api, now);
+        }
         while let Some(key) = self.queue.pop_active() {
             self.schedule_one(ctx, &key);
             // Our own writes (bindings, statuses) come back through the watches.
             self.drain_watches(ctx.api, now);
         }
+        self.volumes_to_check = false;
         let next_backoff = self.queue.backoff.iter().next().map(|(t, _)| *t);
         let next_flush = self
             .queue
@@ -615,7 +871,12 @@ impl Component for KubeScheduler {
             .filter_map(|e| e.unschedulable_since)
             .min()
             .map(|s| s + MAX_IN_UNSCHEDULABLE);
-        if let Some(t) = [next_backoff, next_flush].into_iter().flatten().min() {
+        let next_volume_deadline = self.waiting_volumes.values().map(|(_, d)| *d).min();
+        if let Some(t) = [next_backoff, next_flush, next_volume_deadline]
+            .into_iter()
+            .flatten()
+            .min()
+        {
             ctx.wake_at(t.max(now));
         }
     }

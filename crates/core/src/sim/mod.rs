@@ -180,6 +180,18 @@ impl Cluster {
             crate::controllers::ttl_after_finished::TtlAfterFinishedController::new(),
         ));
         c.add_component(Box::new(crate::metrics::MetricsServer::new()));
+        c.add_component(Box::new(
+            crate::controllers::persistent_volume::PersistentVolumeController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::volume_protection::PvcProtectionController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::volume_protection::PvProtectionController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::local_path::LocalPathProvisioner::new(),
+        ));
         c.settle();
         c
     }

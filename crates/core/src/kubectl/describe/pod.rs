@@ -655,7 +655,7 @@ pub fn describe_volumes(w: &mut PrefixWriter, volumes: &[Volume], space: &str) {
     }
 }
 
-fn describe_volume_source(w: &mut PrefixWriter, v: &Volume) {
+pub(super) fn describe_volume_source(w: &mut PrefixWriter, v: &Volume) {
     if let Some(h) = &v.host_path {
         wr!(
             w,
@@ -949,7 +949,7 @@ fn nested_map(w: &mut PrefixWriter, title: &str, map: &BTreeMap<String, String>)
     }
 }
 
-fn csi_attributes(w: &mut PrefixWriter, attrs: &BTreeMap<String, String>) {
+pub(super) fn csi_attributes(w: &mut PrefixWriter, attrs: &BTreeMap<String, String>) {
     w.write(LEVEL_2, "VolumeAttributes:\t");
     if attrs.is_empty() {
         w.write_line("<none>");
