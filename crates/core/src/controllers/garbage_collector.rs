@@ -1,7 +1,9 @@
 //! The garbage collector (`pkg/controller/garbagecollector`), for the default
 //! background propagation: when an object is deleted, the objects whose
 //! `ownerReferences` name it lose that reference, and those with no owner left are
-//! deleted in turn (a ReplicaSet's pods, a Deployment's ReplicaSets).
+//! deleted in turn (a ReplicaSet's pods, a Deployment's ReplicaSets, the
+//! ControllerRevisions of DaemonSets and StatefulSets, and the claims a StatefulSet
+//! with `whenDeleted: Delete` owns).
 
 use crate::api::Kind;
 use crate::apiserver::store::{EventType, WatchFilter, WatchId};
@@ -9,13 +11,19 @@ use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::sim::{Component, ComponentCtx};
 
 /// The kinds whose objects own others here, and the kinds they own.
-const OWNERS: [Kind; 4] = [
+const OWNERS: [Kind; 5] = [
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::StatefulSet,
     Kind::DaemonSet,
+    Kind::Pod,
 ];
-const DEPENDENTS: [Kind; 2] = [Kind::ReplicaSet, Kind::Pod];
+const DEPENDENTS: [Kind; 4] = [
+    Kind::ReplicaSet,
+    Kind::Pod,
+    Kind::ControllerRevision,
+    Kind::PersistentVolumeClaim,
+];
 
 #[derive(Default)]
 pub struct GarbageCollector {

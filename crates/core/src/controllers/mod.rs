@@ -1,10 +1,13 @@
 //! kube-controller-manager's controllers, one module each, each a level-triggered
 //! component that reads and writes only through the API server.
 
+pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod history;
 pub mod node_lifecycle;
 pub mod replicaset;
+pub mod statefulset;
 pub mod taint_eviction;
 
 use crate::api::core_v1::Taint;

@@ -172,6 +172,12 @@ impl Cluster {
             crate::controllers::garbage_collector::GarbageCollector::new(),
         ));
         c.add_component(Box::new(crate::scheduler::component::KubeScheduler::new()));
+        c.add_component(Box::new(
+            crate::controllers::daemonset::DaemonSetController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::statefulset::StatefulSetController::new(),
+        ));
         c.settle();
         c
     }
