@@ -234,7 +234,10 @@ fn node_fit_with(ds: &DaemonSet, tolerations: &[Toleration], node: &Node) -> Fit
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .and_then(|n| {
+            n.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        })
     {
         let syms = Symbols::default();
         let any = req.node_selector_terms.iter().any(|t| {
@@ -353,17 +356,33 @@ impl DaemonSetController {
         }
     }
 
-    fn record(&mut self, ctx: &mut ComponentCtx, ds: &Object, t: EventType, reason: &str, msg: &str) {
+    fn record(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        ds: &Object,
+        t: EventType,
+        reason: &str,
+        msg: &str,
+    ) {
         events::record(ctx.api, ctx.now, &mut self.recorder, ds, t, reason, "", msg);
     }
 
-    fn create_pod(&mut self, ctx: &mut ComponentCtx, ds: &DaemonSet, hash: &str, node: &str) -> bool {
+    fn create_pod(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        ds: &DaemonSet,
+        hash: &str,
+        node: &str,
+    ) -> bool {
         let t = &ds.spec.template;
         let mut labels = t.metadata.labels.clone();
-        labels.insert(
-            POD_TEMPLATE_GENERATION.into(),
-            ds.metadata.generation.unwrap_or(1).to_string(),
-        );
+        let generation = ds
+            .metadata
+            .annotations
+            .get(crate::apiserver::DAEMONSET_TEMPLATE_GENERATION)
+            .cloned()
+            .unwrap_or_else(|| ds.metadata.generation.unwrap_or(1).to_string());
+        labels.insert(POD_TEMPLATE_GENERATION.into(), generation);
         labels.insert(CONTROLLER_REVISION_HASH.into(), hash.into());
         let mut spec = t.spec.clone();
         add_daemon_tolerations(&mut spec);
@@ -497,7 +516,8 @@ impl DaemonSetController {
             .unwrap_or_default();
         let fits = self.fits_for(&ds).clone();
         let mut by_node = Self::pods_by_node(ctx, &ds, adopt);
-        let surge = rolling_limits(&ds, 0).0 > 0 && ds.spec.update_strategy.type_ == "RollingUpdate";
+        let surge =
+            rolling_limits(&ds, 0).0 > 0 && ds.spec.update_strategy.type_ == "RollingUpdate";
         let min_ready = Millis::from(ds.spec.min_ready_seconds.max(0)) * 1000;
 
         // manage: create where missing, delete where the pod must not stay.
@@ -577,7 +597,10 @@ impl DaemonSetController {
                     continue;
                 }
                 let (mut new, mut old, mut ok) = (None, None, true);
-                for p in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
+                for p in pods
+                    .iter()
+                    .filter(|p| p.metadata.deletion_timestamp.is_none())
+                {
                     let is_new = p.metadata.labels.get(CONTROLLER_REVISION_HASH) == Some(&hash);
                     let slot = if is_new { &mut new } else { &mut old };
                     if slot.is_some() {
@@ -717,7 +740,11 @@ impl DaemonSetController {
                         next = Some(next.map_or(at, |n: Millis| n.min(at)));
                     }
                 }
-                if p.metadata.labels.get(CONTROLLER_REVISION_HASH).map(String::as_str) == Some(hash)
+                if p.metadata
+                    .labels
+                    .get(CONTROLLER_REVISION_HASH)
+                    .map(String::as_str)
+                    == Some(hash)
                 {
                     updated += 1;
                 }
@@ -786,7 +813,9 @@ impl Component for DaemonSetController {
         let mut adopt: BTreeSet<Key> = BTreeSet::new();
         if let Some(w) = self.nodes_watch {
             for ev in ctx.api.poll(w) {
-                let Object::Node(n) = &*ev.object else { continue };
+                let Object::Node(n) = &*ev.object else {
+                    continue;
+                };
                 let name = n.metadata.name.clone();
                 let before = self.nodes.get(&name).cloned();
                 if ev.type_ == WatchType::Deleted {
@@ -821,7 +850,9 @@ impl Component for DaemonSetController {
         if let Some(w) = self.pods {
             let any_sets = ctx.api.store.count(Kind::DaemonSet) > 0;
             for ev in ctx.api.poll(w) {
-                let Object::Pod(p) = &*ev.object else { continue };
+                let Object::Pod(p) = &*ev.object else {
+                    continue;
+                };
                 match controller_of(p) {
                     Some(o) if o.kind == "DaemonSet" => {
                         dirty.insert((p.metadata.namespace.clone(), o.name.clone()));

@@ -81,9 +81,7 @@ pub fn owned(api: &ApiServer, owner_uid: &str) -> Vec<Arc<ControllerRevision>> {
             _ => None,
         })
         .collect();
-    v.sort_by(|a, b| {
-        (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name))
-    });
+    v.sort_by(|a, b| (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name)));
     v
 }
 

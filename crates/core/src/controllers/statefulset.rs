@@ -117,9 +117,25 @@ impl StatefulSetController {
         Self::default()
     }
 
-    fn event(&mut self, ctx: &mut ComponentCtx, s: &StatefulSet, t: EventType, reason: &str, msg: &str) {
+    fn event(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        s: &StatefulSet,
+        t: EventType,
+        reason: &str,
+        msg: &str,
+    ) {
         let obj = Object::StatefulSet(Arc::new(s.clone()));
-        events::record(ctx.api, ctx.now, &mut self.recorder, &obj, t, reason, "", msg);
+        events::record(
+            ctx.api,
+            ctx.now,
+            &mut self.recorder,
+            &obj,
+            t,
+            reason,
+            "",
+            msg,
+        );
     }
 
     /// The pod of an ordinal from a template and revision (upstream `newStatefulSetPod`).
@@ -250,7 +266,10 @@ impl StatefulSetController {
             Err(e) => (
                 EventType::Warning,
                 "FailedDelete",
-                format!("delete Pod {name} in StatefulSet {set} failed error: {}", e.message),
+                format!(
+                    "delete Pod {name} in StatefulSet {set} failed error: {}",
+                    e.message
+                ),
             ),
         };
         self.event(ctx, s, t, reason, &msg);
@@ -269,12 +288,20 @@ impl StatefulSetController {
         }
         for t in &s.spec.volume_claim_templates {
             let name = claim_name(&t.metadata.name, &s.metadata.name, ord);
-            let Ok(o) = ctx.api.get(Kind::PersistentVolumeClaim, &s.metadata.namespace, &name)
+            let Ok(o) = ctx
+                .api
+                .get(Kind::PersistentVolumeClaim, &s.metadata.namespace, &name)
             else {
                 continue;
             };
-            let Object::PersistentVolumeClaim(c) = &*o else { continue };
-            if c.metadata.owner_references.iter().any(|r| r.uid == p.metadata.uid) {
+            let Object::PersistentVolumeClaim(c) = &*o else {
+                continue;
+            };
+            if c.metadata
+                .owner_references
+                .iter()
+                .any(|r| r.uid == p.metadata.uid)
+            {
                 continue;
             }
             let mut c = (**c).clone();
@@ -310,7 +337,10 @@ impl StatefulSetController {
         }
         if adopt && !sel.is_nothing() {
             let ns = s.metadata.namespace.clone();
-            for o in ctx.api.list(Kind::Pod, Some(&ns), &sel, &FieldSelector::default()) {
+            for o in ctx
+                .api
+                .list(Kind::Pod, Some(&ns), &sel, &FieldSelector::default())
+            {
                 let Object::Pod(p) = &*o else { continue };
                 if controller_of(p).is_some() || terminating(p) || is_terminal(p) {
                     continue;
@@ -458,9 +488,8 @@ impl StatefulSetController {
         }
         condemned.sort_by_key(|(o, _)| *o);
         let now = ctx.now;
-        let healthy = |p: &Pod| {
-            running_and_ready(p) && !terminating(p) && is_available(p, min_ready, now)
-        };
+        let healthy =
+            |p: &Pod| running_and_ready(p) && !terminating(p) && is_available(p, min_ready, now);
         let first_unhealthy: Option<String> = replicas
             .iter()
             .flatten()
@@ -518,7 +547,9 @@ impl StatefulSetController {
                 }
                 continue;
             }
-            if monotonic && !running_and_ready(p) && first_unhealthy.as_ref() != Some(&p.metadata.name)
+            if monotonic
+                && !running_and_ready(p)
+                && first_unhealthy.as_ref() != Some(&p.metadata.name)
             {
                 return;
             }
@@ -553,7 +584,10 @@ impl Component for StatefulSetController {
     }
 
     fn start(&mut self, ctx: &mut ComponentCtx) {
-        self.sets = ctx.api.watch(WatchFilter::all(Kind::StatefulSet), None).ok();
+        self.sets = ctx
+            .api
+            .watch(WatchFilter::all(Kind::StatefulSet), None)
+            .ok();
         self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
     }
 
@@ -580,7 +614,9 @@ impl Component for StatefulSetController {
         if let Some(w) = self.pods {
             let any_sets = ctx.api.store.count(Kind::StatefulSet) > 0;
             for ev in ctx.api.poll(w) {
-                let Object::Pod(p) = &*ev.object else { continue };
+                let Object::Pod(p) = &*ev.object else {
+                    continue;
+                };
                 match controller_of(p) {
                     Some(o) if o.kind == "StatefulSet" => {
                         dirty
@@ -627,6 +663,76 @@ impl Component for StatefulSetController {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shell::Shell;
+    use crate::sim::ClusterConfig;
+
+    fn set(policy: &str, when_scaled: &str, replicas: i32, claims: bool) -> String {
+        let claims = if claims {
+            "  volumeClaimTemplates:\n  - metadata:\n      name: www\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 1Gi\n"
+        } else {
+            ""
+        };
+        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: web\n  replicas: {replicas}\n  podManagementPolicy: {policy}\n  persistentVolumeClaimRetentionPolicy:\n    whenScaled: {when_scaled}\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.27\n{claims}")
+    }
+
+    fn names(sh: &Shell, kind: Kind) -> Vec<String> {
+        sh.cluster
+            .api
+            .list(
+                kind,
+                Some("default"),
+                &Selector::everything(),
+                &FieldSelector::default(),
+            )
+            .iter()
+            .map(|o| o.meta().name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn ordered_ready_creates_one_at_a_time() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        sh.exec(
+            "kubectl apply -f -",
+            Some(&set("OrderedReady", "Retain", 3, false)),
+        );
+        assert_eq!(names(&sh, Kind::Pod), ["web-0"]);
+        sh.exec("sleep 30s", None);
+        assert_eq!(names(&sh, Kind::Pod), ["web-0", "web-1", "web-2"]);
+        // Deleting a pod brings it back under the same name.
+        sh.exec("kubectl delete pod web-1", None);
+        sh.exec("sleep 10s", None);
+        assert_eq!(names(&sh, Kind::Pod), ["web-0", "web-1", "web-2"]);
+    }
+
+    #[test]
+    fn when_scaled_delete_removes_the_condemned_claims() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        sh.exec(
+            "kubectl apply -f -",
+            Some(&set("Parallel", "Delete", 2, true)),
+        );
+        assert_eq!(
+            names(&sh, Kind::PersistentVolumeClaim),
+            ["www-web-0", "www-web-1"]
+        );
+        sh.exec("kubectl scale sts web --replicas=1", None);
+        sh.exec("sleep 40s", None);
+        assert_eq!(names(&sh, Kind::Pod), ["web-0"]);
+        assert_eq!(names(&sh, Kind::PersistentVolumeClaim), ["www-web-0"]);
+        // Retain keeps them.
+        let mut sh = Shell::new(ClusterConfig::default());
+        sh.exec(
+            "kubectl apply -f -",
+            Some(&set("Parallel", "Retain", 2, true)),
+        );
+        sh.exec("kubectl scale sts web --replicas=1", None);
+        sh.exec("sleep 40s", None);
+        assert_eq!(
+            names(&sh, Kind::PersistentVolumeClaim),
+            ["www-web-0", "www-web-1"]
+        );
+    }
 
     #[test]
     fn ordinals_from_names() {

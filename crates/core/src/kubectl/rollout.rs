@@ -230,7 +230,10 @@ pub fn daemon_set_status(d: &DaemonSet) -> Result<(String, bool), String> {
             st.number_available, st.desired_number_scheduled
         )
     } else {
-        return Ok((format!("daemon set {name:?} successfully rolled out\n"), true));
+        return Ok((
+            format!("daemon set {name:?} successfully rolled out\n"),
+            true,
+        ));
     };
     Ok((line, false))
 }
@@ -244,8 +247,7 @@ pub fn stateful_set_status(s: &StatefulSet) -> Result<(String, bool), String> {
         );
     }
     let st = s.status.clone().unwrap_or_default();
-    if st.observed_generation == 0 || s.metadata.generation.unwrap_or(0) > st.observed_generation
-    {
+    if st.observed_generation == 0 || s.metadata.generation.unwrap_or(0) > st.observed_generation {
         return Ok((
             "Waiting for statefulset spec update to be observed...\n".into(),
             false,
@@ -254,7 +256,10 @@ pub fn stateful_set_status(s: &StatefulSet) -> Result<(String, bool), String> {
     if let Some(want) = s.spec.replicas {
         if st.ready_replicas < want {
             return Ok((
-                format!("Waiting for {} pods to be ready...\n", want - st.ready_replicas),
+                format!(
+                    "Waiting for {} pods to be ready...\n",
+                    want - st.ready_replicas
+                ),
                 false,
             ));
         }
@@ -426,10 +431,7 @@ fn revision_undo(ctx: &mut Ctx, a: &Args, obj: &Object) -> Result<String, String
         ));
     }
     *current = template;
-    ctx.cluster
-        .api
-        .update(obj2)
-        .map_err(|e| server_error(&e))?;
+    ctx.cluster.api.update(obj2).map_err(|e| server_error(&e))?;
     Ok(format!("{head} rolled back\n"))
 }
 
@@ -444,10 +446,7 @@ fn restart_set(ctx: &mut Ctx, obj: &Object) -> Result<String, String> {
         _ => return Ok(String::new()),
     };
     t.metadata.annotations.insert(RESTARTED_AT.into(), now);
-    ctx.cluster
-        .api
-        .update(obj2)
-        .map_err(|e| server_error(&e))?;
+    ctx.cluster.api.update(obj2).map_err(|e| server_error(&e))?;
     Ok(format!("{head} restarted\n"))
 }
 

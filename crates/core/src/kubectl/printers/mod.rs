@@ -76,12 +76,7 @@ pub fn columns(kind: Kind) -> &'static [Column] {
             ("IMAGES", W),
             ("SELECTOR", W),
         ],
-        Kind::ControllerRevision => &[
-            ("NAME", N),
-            ("CONTROLLER", N),
-            ("REVISION", N),
-            ("AGE", N),
-        ],
+        Kind::ControllerRevision => &[("NAME", N), ("CONTROLLER", N), ("REVISION", N), ("AGE", N)],
         Kind::StatefulSet => &[
             ("NAME", N),
             ("READY", N),
