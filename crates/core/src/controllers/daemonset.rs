@@ -152,6 +152,9 @@ impl Totals {
 /// A sync looks only at the nodes marked dirty.
 struct DsState {
     uid: String,
+    selector: Selector,
+    /// Pods it controls that its selector no longer matches: released at the next sync.
+    release: Vec<Arc<Pod>>,
     generation: i64,
     /// The current revision's hash, for the generation above.
     hash: String,
@@ -169,9 +172,11 @@ struct DsState {
 }
 
 impl DsState {
-    fn new(uid: &str) -> DsState {
+    fn new(uid: &str, selector: Selector) -> DsState {
         DsState {
             uid: uid.to_string(),
+            selector,
+            release: Vec::new(),
             generation: -1,
             hash: String::new(),
             fits: BTreeMap::new(),
@@ -199,6 +204,10 @@ impl DsState {
         }
         // Deleted pods that finished no longer count.
         if gone || (p.metadata.deletion_timestamp.is_some() && is_terminal(p)) {
+            return;
+        }
+        if !self.selector.matches(&p.metadata.labels) {
+            self.release.push(p.clone());
             return;
         }
         if let Some(node) = target_node(p) {
@@ -636,17 +645,10 @@ impl DaemonSetController {
     /// its selector no longer matches).
     fn build_state(ctx: &mut ComponentCtx, ds: &DaemonSet) -> DsState {
         let uid = &ds.metadata.uid;
-        let sel = selector(ds);
-        let mut st = DsState::new(uid);
+        let mut st = DsState::new(uid, selector(ds));
         for o in ctx.api.store.owned_by(Kind::Pod, uid) {
             let Object::Pod(p) = &*o else { continue };
             if controller_of(p).is_none_or(|c| c.uid != *uid) {
-                continue;
-            }
-            if !sel.matches(&p.metadata.labels) {
-                let mut q = (**p).clone();
-                q.metadata.owner_references.retain(|r| r.uid != *uid);
-                let _ = ctx.api.update(q.into_object());
                 continue;
             }
             st.pod_event(p, false);
@@ -698,6 +700,12 @@ impl DaemonSetController {
         };
         if adopt {
             Self::adopt(ctx, &ds, &mut st);
+        }
+        // Pods whose labels left the selector are no longer ours.
+        for p in std::mem::take(&mut st.release) {
+            let mut q = (*p).clone();
+            q.metadata.owner_references.retain(|r| r.uid != st.uid);
+            let _ = ctx.api.update(q.into_object());
         }
         let generation = ds.metadata.generation.unwrap_or(0);
         let mut collision_count = ds.status.as_ref().and_then(|s| s.collision_count);
@@ -1170,6 +1178,42 @@ mod tests {
         assert!(after.iter().all(|(_, h, _)| *h != before[0].1));
         let nodes: BTreeSet<_> = after.iter().map(|(n, _, _)| n.clone()).collect();
         assert_eq!(nodes.len(), 3);
+    }
+
+    #[test]
+    fn a_relabelled_pod_is_released_and_replaced() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        sh.exec(
+            "kubectl apply -f -",
+            Some(&ds_yaml("nginx:1.27", "    type: RollingUpdate\n")),
+        );
+        sh.exec("sleep 10s", None);
+        let name = sh
+            .cluster
+            .api
+            .list(
+                Kind::Pod,
+                Some("default"),
+                &Selector::everything(),
+                &FieldSelector::default(),
+            )
+            .first()
+            .map(|o| o.meta().name.clone())
+            .unwrap();
+        let out = sh.exec(
+            &format!("kubectl label pod {name} app=debug --overwrite"),
+            None,
+        );
+        assert!(out.contains("labeled"), "{out}");
+        sh.exec("sleep 10s", None);
+        let o = sh.cluster.api.get(Kind::Pod, "default", &name).unwrap();
+        assert!(o.meta().owner_references.is_empty(), "released");
+        assert_eq!(pods(&sh).len(), 4, "a new pod took its place");
+        let out = sh.exec("kubectl get ds agent", None);
+        assert!(
+            out.contains("agent   3         3         3       3            3"),
+            "{out}"
+        );
     }
 
     #[test]
