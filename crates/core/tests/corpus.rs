@@ -265,6 +265,13 @@ fn snapshot(shell: &Shell) -> Snapshot {
             if !m.owner_references.is_empty() && !m.annotations.contains_key(LAST_APPLIED) {
                 continue;
             }
+            // A DaemonSet's or StatefulSet's revisions copy its annotations, and a
+            // StatefulSet's claims have no owner under the default Retain policy.
+            let from_claim_template =
+                kind == Kind::PersistentVolumeClaim && !m.annotations.contains_key(LAST_APPLIED);
+            if kind == Kind::ControllerRevision || from_claim_template {
+                continue;
+            }
             out.insert(
                 (kind, m.namespace.clone(), m.name.clone()),
                 (m.resource_version.clone(), kind_name(&o)),

@@ -403,3 +403,20 @@ pub struct StatefulSetCondition {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
 }
+
+// ---------------------------------------------------------------------------
+// ControllerRevision
+// ---------------------------------------------------------------------------
+
+/// A ControllerRevision: an immutable snapshot of a DaemonSet's or StatefulSet's pod
+/// template (`data` holds the patch that restores it), numbered by `revision`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControllerRevision {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+    #[serde(default)]
+    pub revision: i64,
+}

@@ -182,6 +182,7 @@ kinds! {
     ReplicaSet: apps_v1::ReplicaSet = { group: "apps", version: "v1", plural: "replicasets", singular: "replicaset", short: ["rs"], namespaced: true, status: yes, generation: true, categories: ["all"] },
     DaemonSet: apps_v1::DaemonSet = { group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", short: ["ds"], namespaced: true, status: yes, generation: true, categories: ["all"] },
     StatefulSet: apps_v1::StatefulSet = { group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", short: ["sts"], namespaced: true, status: yes, generation: true, categories: ["all"] },
+    ControllerRevision: apps_v1::ControllerRevision = { group: "apps", version: "v1", plural: "controllerrevisions", singular: "controllerrevision", short: [], namespaced: true, status: no, generation: false, categories: [] },
     Job: batch_v1::Job = { group: "batch", version: "v1", plural: "jobs", singular: "job", short: [], namespaced: true, status: yes, generation: true, categories: ["all"] },
     CronJob: batch_v1::CronJob = { group: "batch", version: "v1", plural: "cronjobs", singular: "cronjob", short: ["cj"], namespaced: true, status: yes, generation: true, categories: ["all"] },
     HorizontalPodAutoscaler: autoscaling::HorizontalPodAutoscaler = { group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", short: ["hpa"], namespaced: true, status: yes, generation: false, categories: ["all"] },

@@ -188,6 +188,7 @@ impl ApiServer {
             m.self_link = None;
         }
         prepare_for_create(&mut obj);
+        template_generation(&mut obj, None);
         defaults::set_defaults(&mut obj);
         admission::admit_create(&self.store, &mut obj)?;
         let errs = validation::validate_create(&obj);
@@ -271,6 +272,7 @@ impl ApiServer {
             if info.tracks_generation && spec_changed(&obj, &old) {
                 obj.meta_mut().generation = Some(old.meta().generation.unwrap_or(0) + 1);
             }
+            template_generation(&mut obj, Some(&old));
         }
         obj.meta_mut().resource_version = old.meta().resource_version.clone();
         let errs = validation::validate_update(&obj, &old);
@@ -445,6 +447,35 @@ impl ApiServer {
             }
         }
     }
+}
+
+/// The annotation through which apps/v1 shows a DaemonSet's template generation.
+pub const DAEMONSET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
+
+/// The DaemonSet strategy's `templateGeneration`: 1 on create, one more each time the
+/// template changes (shown in apps/v1 as an annotation).
+fn template_generation(obj: &mut Object, old: Option<&Object>) {
+    let Object::DaemonSet(ds) = obj else { return };
+    let generation = match old {
+        Some(Object::DaemonSet(o)) => {
+            let before: i64 = o
+                .metadata
+                .annotations
+                .get(DAEMONSET_TEMPLATE_GENERATION)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            if o.spec.template != ds.spec.template {
+                before + 1
+            } else {
+                before
+            }
+        }
+        _ => 1,
+    };
+    Arc::make_mut(ds)
+        .metadata
+        .annotations
+        .insert(DAEMONSET_TEMPLATE_GENERATION.into(), generation.to_string());
 }
 
 /// Whether anything but metadata and status differs (the generation rule).

@@ -2,7 +2,8 @@
 //! background propagation: when an object is deleted, the objects whose
 //! `ownerReferences` name it lose that reference, and those with no owner left are
 //! deleted in turn (a ReplicaSet's pods, a Deployment's ReplicaSets, a CronJob's Jobs,
-//! a Job's pods).
+//! a Job's pods, the ControllerRevisions of DaemonSets and StatefulSets, and the
+//! claims a StatefulSet with `whenDeleted: Delete` owns).
 
 use crate::api::Kind;
 use crate::apiserver::store::{EventType, WatchFilter, WatchId};
@@ -10,15 +11,22 @@ use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::sim::{Component, ComponentCtx};
 
 /// The kinds whose objects own others here, and the kinds they own.
-const OWNERS: [Kind; 6] = [
+const OWNERS: [Kind; 7] = [
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::StatefulSet,
     Kind::DaemonSet,
     Kind::CronJob,
     Kind::Job,
+    Kind::Pod,
 ];
-const DEPENDENTS: [Kind; 3] = [Kind::ReplicaSet, Kind::Job, Kind::Pod];
+const DEPENDENTS: [Kind; 5] = [
+    Kind::ReplicaSet,
+    Kind::Job,
+    Kind::Pod,
+    Kind::ControllerRevision,
+    Kind::PersistentVolumeClaim,
+];
 
 #[derive(Default)]
 pub struct GarbageCollector {

@@ -2,13 +2,16 @@
 //! component that reads and writes only through the API server.
 
 pub mod cronjob;
+pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod history;
 pub mod job;
 pub mod local_path;
 pub mod node_lifecycle;
 pub mod persistent_volume;
 pub mod replicaset;
+pub mod statefulset;
 pub mod taint_eviction;
 pub mod ttl_after_finished;
 pub mod volume_protection;

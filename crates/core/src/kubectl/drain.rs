@@ -967,8 +967,10 @@ mod tests {
         assert_eq!(out, format!("pod/{name} created\n"));
     }
 
+    /// A DaemonSet whose nodeSelector matches no node, so its controller makes no pods
+    /// and the hand-written ones stay the only ones.
     fn daemonset(sh: &mut Shell, name: &str) {
-        let y = format!("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: c\n        image: agent\n");
+        let y = format!("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      nodeSelector:\n        example.com/none: \"true\"\n      containers:\n      - name: c\n        image: agent\n");
         assert!(sh.exec("kubectl apply -f -", Some(&y)).contains("created"));
     }
 

@@ -1,5 +1,6 @@
-//! `kubectl rollout status|history|undo|pause|resume|restart` for Deployments, with
-//! kubectl's messages.
+//! `kubectl rollout status|history|undo|pause|resume|restart` for Deployments, and
+//! status, history, undo and restart for DaemonSets and StatefulSets, with kubectl's
+//! messages.
 //!
 //! `status` prints kubectl's status line whenever it changes (`Waiting for deployment
 //! "web" rollout to finish: 1 of 3 updated replicas are available...`) until `deployment
@@ -8,7 +9,9 @@
 //! progress deadline). `history` lists the ReplicaSets' revisions and change causes,
 //! `undo` copies a revision's template back into the Deployment, and `pause`, `resume`
 //! and `restart` set `spec.paused` or the template's `restartedAt` annotation.
-//! DaemonSets and StatefulSets come with their controllers.
+//! DaemonSets and StatefulSets use kubectl's DaemonSetStatusViewer and
+//! StatefulSetStatusViewer lines, and their history is their ControllerRevisions
+//! (`undo` puts a revision's template back; StatefulSet history has no change causes).
 
 use std::sync::Arc;
 
@@ -16,12 +19,13 @@ use super::args::{self, flag, Args, Flag};
 use super::describe::pod::describe_pod_template;
 use super::describe::writer::{tabwrite, PrefixWriter};
 use super::{resources, server_error, Ctx, Output};
-use crate::api::apps_v1::{Deployment, ReplicaSet};
+use crate::api::apps_v1::{ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
 use crate::api::meta::format_rfc3339;
 use crate::api::{Kind, Object, Resource};
 use crate::controllers::deployment::{POD_TEMPLATE_HASH, REVISION};
+use crate::controllers::history;
 use crate::sim::Millis;
 
 const FLAGS: &[Flag] = &[
@@ -126,7 +130,12 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     for obj in objects {
         let info = obj.kind().info();
         let (resource, name) = (info.group_resource(), obj.meta().name.clone());
-        let Object::Deployment(d) = &*obj else {
+        let supported = matches!(
+            obj.kind(),
+            Kind::Deployment | Kind::DaemonSet | Kind::StatefulSet
+        );
+        let pausable = obj.kind() == Kind::Deployment;
+        if !supported || (!pausable && matches!(sub, "pause" | "resume")) {
             let group_kind = if info.group.is_empty() {
                 info.kind.to_string()
             } else {
@@ -146,13 +155,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             };
             out.stderr.push_str(&why);
             continue;
-        };
-        let r = match sub {
-            "status" => status(ctx, &a, d, &mut out),
-            "history" => history(ctx, &a, d),
-            "undo" => undo(ctx, &a, d),
-            "pause" | "resume" => pause(ctx, d, sub == "pause"),
-            _ => restart(ctx, d),
+        }
+        let r = match (&*obj, sub) {
+            (_, "status") => status(ctx, &a, &obj, &mut out),
+            (Object::Deployment(d), "history") => history(ctx, &a, d),
+            (Object::Deployment(d), "undo") => undo(ctx, &a, d),
+            (Object::Deployment(d), "pause" | "resume") => pause(ctx, d, sub == "pause"),
+            (Object::Deployment(d), _) => restart(ctx, d),
+            (_, "history") => revision_history(ctx, &a, &obj),
+            (_, "undo") => revision_undo(ctx, &a, &obj),
+            _ => restart_set(ctx, &obj),
         };
         match r {
             Ok(s) => out.stdout.push_str(&s),
@@ -192,7 +204,106 @@ fn find(ctx: &mut Ctx, a: &Args, ns: &str) -> Result<Vec<Arc<Object>>, String> {
     Ok(found)
 }
 
-fn status(ctx: &mut Ctx, a: &Args, d: &Deployment, out: &mut Output) -> Result<String, String> {
+/// kubectl's `DaemonSetStatusViewer`.
+pub fn daemon_set_status(d: &DaemonSet) -> Result<(String, bool), String> {
+    if d.spec.update_strategy.type_ != "RollingUpdate" {
+        return Err(
+            "error: rollout status is only available for RollingUpdate strategy type\n".into(),
+        );
+    }
+    let name = &d.metadata.name;
+    let st = d.status.clone().unwrap_or_default();
+    if d.metadata.generation.unwrap_or(0) > st.observed_generation {
+        return Ok((
+            "Waiting for daemon set spec update to be observed...\n".into(),
+            false,
+        ));
+    }
+    let line = if st.updated_number_scheduled < st.desired_number_scheduled {
+        format!(
+            "Waiting for daemon set {name:?} rollout to finish: {} out of {} new pods have been updated...\n",
+            st.updated_number_scheduled, st.desired_number_scheduled
+        )
+    } else if st.number_available < st.desired_number_scheduled {
+        format!(
+            "Waiting for daemon set {name:?} rollout to finish: {} of {} updated pods are available...\n",
+            st.number_available, st.desired_number_scheduled
+        )
+    } else {
+        return Ok((
+            format!("daemon set {name:?} successfully rolled out\n"),
+            true,
+        ));
+    };
+    Ok((line, false))
+}
+
+/// kubectl's `StatefulSetStatusViewer`.
+pub fn stateful_set_status(s: &StatefulSet) -> Result<(String, bool), String> {
+    let strategy = &s.spec.update_strategy;
+    if strategy.type_ != "RollingUpdate" {
+        return Err(
+            "error: rollout status is only available for RollingUpdate strategy type\n".into(),
+        );
+    }
+    let st = s.status.clone().unwrap_or_default();
+    if st.observed_generation == 0 || s.metadata.generation.unwrap_or(0) > st.observed_generation {
+        return Ok((
+            "Waiting for statefulset spec update to be observed...\n".into(),
+            false,
+        ));
+    }
+    if let Some(want) = s.spec.replicas {
+        if st.ready_replicas < want {
+            return Ok((
+                format!(
+                    "Waiting for {} pods to be ready...\n",
+                    want - st.ready_replicas
+                ),
+                false,
+            ));
+        }
+    }
+    if let Some(ru) = &strategy.rolling_update {
+        if let (Some(want), Some(partition)) = (s.spec.replicas, ru.partition) {
+            if st.updated_replicas < want - partition {
+                return Ok((
+                    format!(
+                        "Waiting for partitioned roll out to finish: {} out of {} new pods have been updated...\n",
+                        st.updated_replicas,
+                        want - partition
+                    ),
+                    false,
+                ));
+            }
+        }
+        return Ok((
+            format!(
+                "partitioned roll out complete: {} new pods have been updated...\n",
+                st.updated_replicas
+            ),
+            true,
+        ));
+    }
+    if st.update_revision != st.current_revision {
+        return Ok((
+            format!(
+                "waiting for statefulset rolling update to complete {} pods at revision {}...\n",
+                st.updated_replicas, st.update_revision
+            ),
+            false,
+        ));
+    }
+    Ok((
+        format!(
+            "statefulset rolling update complete {} pods at revision {}...\n",
+            st.current_replicas, st.current_revision
+        ),
+        true,
+    ))
+}
+
+fn status(ctx: &mut Ctx, a: &Args, obj: &Object, out: &mut Output) -> Result<String, String> {
     let limit = match a.get("timeout").map(crate::shell::parse_duration) {
         None | Some(Some(0)) => DEFAULT_WAIT_MS,
         Some(Some(t)) => t,
@@ -204,19 +315,23 @@ fn status(ctx: &mut Ctx, a: &Args, d: &Deployment, out: &mut Output) -> Result<S
         ))
         }
     };
-    let (ns, name) = (d.metadata.namespace.clone(), d.metadata.name.clone());
+    let kind = obj.kind();
+    let (ns, name) = (obj.meta().namespace.clone(), obj.meta().name.clone());
     let mut last = String::new();
     let mut waited = 0;
     ctx.cluster.settle();
     loop {
-        let d = match ctx.cluster.api.get(Kind::Deployment, &ns, &name) {
-            Ok(o) => match &*o {
-                Object::Deployment(d) => d.clone(),
-                _ => return Ok(String::new()),
-            },
-            Err(e) => return Err(server_error(&e)),
+        let o = ctx
+            .cluster
+            .api
+            .get(kind, &ns, &name)
+            .map_err(|e| server_error(&e))?;
+        let (line, done) = match &*o {
+            Object::Deployment(d) => deployment_status(d)?,
+            Object::DaemonSet(d) => daemon_set_status(d)?,
+            Object::StatefulSet(s) => stateful_set_status(s)?,
+            _ => return Ok(String::new()),
         };
-        let (line, done) = deployment_status(&d)?;
         if line != last {
             out.stdout.push_str(&line);
             last = line;
@@ -230,6 +345,109 @@ fn status(ctx: &mut Ctx, a: &Args, d: &Deployment, out: &mut Output) -> Result<S
         ctx.cluster.advance(STEP_MS);
         waited += STEP_MS;
     }
+}
+
+/// The ControllerRevisions a DaemonSet or StatefulSet controls, oldest first.
+fn controlled_revisions(ctx: &Ctx, obj: &Object) -> Vec<Arc<ControllerRevision>> {
+    history::owned(&ctx.cluster.api, &obj.meta().uid)
+}
+
+/// `rollout history` for DaemonSets (with change causes) and StatefulSets.
+fn revision_history(ctx: &mut Ctx, a: &Args, obj: &Object) -> Result<String, String> {
+    let revision = parse_revision(a, "revision")?;
+    let all = controlled_revisions(ctx, obj);
+    let info = obj.kind().info();
+    let head = format!("{}/{}", info.group_singular(), obj.meta().name);
+    if all.is_empty() {
+        return Ok(format!("{head} \nNo rollout history found.\n"));
+    }
+    if revision > 0 {
+        let Some(r) = all.iter().find(|r| r.revision == revision) else {
+            return Err("error: unable to find the specified revision\n".into());
+        };
+        let template = history::template_of(r).unwrap_or_default();
+        let mut w = PrefixWriter::new();
+        describe_pod_template(&mut w, &template);
+        return Ok(format!(
+            "{head} with revision #{revision}\n{}\n",
+            w.finish()
+        ));
+    }
+    let with_cause = obj.kind() == Kind::DaemonSet;
+    let mut table = String::from(if with_cause {
+        "REVISION\tCHANGE-CAUSE\n"
+    } else {
+        "REVISION\n"
+    });
+    for r in &all {
+        if with_cause {
+            let cause = r
+                .metadata
+                .annotations
+                .get(CHANGE_CAUSE)
+                .filter(|c| !c.is_empty())
+                .map_or("<none>", |c| c.as_str());
+            table.push_str(&format!("{}\t{cause}\n", r.revision));
+        } else {
+            table.push_str(&format!("{}\n", r.revision));
+        }
+    }
+    Ok(format!("{head} \n{}\n", tabwrite(&table, 0, 2)))
+}
+
+/// `rollout undo` for DaemonSets and StatefulSets: the revision's template back into
+/// the object (upstream applies the revision's patch).
+fn revision_undo(ctx: &mut Ctx, a: &Args, obj: &Object) -> Result<String, String> {
+    let to = parse_revision(a, "to-revision")?;
+    let all = controlled_revisions(ctx, obj);
+    let head = format!("{}/{}", obj.kind().info().group_singular(), obj.meta().name);
+    if to == 0 && all.len() <= 1 {
+        return Err("error: no last revision to roll back to\n".into());
+    }
+    let target = if to == 0 {
+        all.get(all.len() - 2)
+    } else {
+        all.iter().find(|r| r.revision == to)
+    }
+    .ok_or_else(|| format!("error: unable to find specified revision {to} in history\n"))?;
+    let template = history::template_of(target).unwrap_or_default();
+    let mut obj2 = obj.clone();
+    let current = match &mut obj2 {
+        Object::DaemonSet(d) => &mut Arc::make_mut(d).spec.template,
+        Object::StatefulSet(s) => &mut Arc::make_mut(s).spec.template,
+        _ => return Ok(String::new()),
+    };
+    if a.get("dry-run").is_some_and(|v| v != "none") {
+        let mut w = PrefixWriter::new();
+        describe_pod_template(&mut w, &template);
+        return Ok(format!(
+            "{head} Pod Template:\n{}",
+            w.finish().trim_start_matches("Pod Template:\n")
+        ));
+    }
+    if *current == template {
+        return Ok(format!(
+            "{head} skipped rollback (current template already matches revision {to})\n"
+        ));
+    }
+    *current = template;
+    ctx.cluster.api.update(obj2).map_err(|e| server_error(&e))?;
+    Ok(format!("{head} rolled back\n"))
+}
+
+/// `rollout restart` for DaemonSets and StatefulSets.
+fn restart_set(ctx: &mut Ctx, obj: &Object) -> Result<String, String> {
+    let head = format!("{}/{}", obj.kind().info().group_singular(), obj.meta().name);
+    let now = format_rfc3339(ctx.cluster.now(), 0);
+    let mut obj2 = obj.clone();
+    let t = match &mut obj2 {
+        Object::DaemonSet(d) => &mut Arc::make_mut(d).spec.template,
+        Object::StatefulSet(s) => &mut Arc::make_mut(s).spec.template,
+        _ => return Ok(String::new()),
+    };
+    t.metadata.annotations.insert(RESTARTED_AT.into(), now);
+    ctx.cluster.api.update(obj2).map_err(|e| server_error(&e))?;
+    Ok(format!("{head} restarted\n"))
 }
 
 /// The Deployment's ReplicaSets by revision, oldest first.

@@ -192,6 +192,12 @@ impl Cluster {
         c.add_component(Box::new(
             crate::controllers::local_path::LocalPathProvisioner::new(),
         ));
+        c.add_component(Box::new(
+            crate::controllers::daemonset::DaemonSetController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::statefulset::StatefulSetController::new(),
+        ));
         c.settle();
         c
     }

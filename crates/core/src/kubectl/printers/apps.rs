@@ -3,7 +3,7 @@
 use super::{
     age, bool_ptr, containers_cells, human_duration, labels_string, qty, selector_string, Millis,
 };
-use crate::api::apps_v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use crate::api::apps_v1::{ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use crate::api::autoscaling::{HorizontalPodAutoscaler, MetricSpec, MetricStatus, MetricTarget};
 use crate::api::batch_v1::{CronJob, Job, JobCondition};
 use crate::api::labels::Selector;
@@ -73,6 +73,34 @@ pub(super) fn stateful_set(s: &StatefulSet, now: Millis) -> Vec<String> {
         age(s.metadata.creation_timestamp, now),
         names,
         images,
+    ]
+}
+
+/// `printControllerRevision`: CONTROLLER is the controlling owner as
+/// `daemonset.apps/name`.
+pub(super) fn controller_revision(r: &ControllerRevision, now: Millis) -> Vec<String> {
+    let controller = r
+        .metadata
+        .owner_references
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .map_or_else(
+            || "<none>".to_string(),
+            |o| {
+                let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                let kind = if group.is_empty() {
+                    o.kind.to_ascii_lowercase()
+                } else {
+                    format!("{}.{group}", o.kind.to_ascii_lowercase())
+                };
+                format!("{kind}/{}", o.name)
+            },
+        );
+    vec![
+        r.metadata.name.clone(),
+        controller,
+        r.revision.to_string(),
+        age(r.metadata.creation_timestamp, now),
     ]
 }
 

@@ -76,6 +76,7 @@ pub fn columns(kind: Kind) -> &'static [Column] {
             ("IMAGES", W),
             ("SELECTOR", W),
         ],
+        Kind::ControllerRevision => &[("NAME", N), ("CONTROLLER", N), ("REVISION", N), ("AGE", N)],
         Kind::StatefulSet => &[
             ("NAME", N),
             ("READY", N),
@@ -283,6 +284,7 @@ fn all_cells(obj: &Object, now: Millis) -> Vec<String> {
         Object::ReplicaSet(r) => apps::replica_set(r, now),
         Object::DaemonSet(d) => apps::daemon_set(d, now),
         Object::StatefulSet(s) => apps::stateful_set(s, now),
+        Object::ControllerRevision(r) => apps::controller_revision(r, now),
         Object::Job(j) => apps::job(j, now),
         Object::CronJob(c) => apps::cron_job(c, now),
         Object::HorizontalPodAutoscaler(h) => apps::hpa(h, now),
