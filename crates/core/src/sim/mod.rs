@@ -180,6 +180,9 @@ impl Cluster {
             crate::controllers::ttl_after_finished::TtlAfterFinishedController::new(),
         ));
         c.add_component(Box::new(crate::metrics::MetricsServer::new()));
+        c.add_component(Box::new(
+            crate::controllers::replicaset::ReplicaSetController::replication_controller(),
+        ));
         c.settle();
         c
     }
