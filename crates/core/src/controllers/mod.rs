@@ -3,6 +3,7 @@
 
 pub mod cronjob;
 pub mod deployment;
+pub mod disruption;
 pub mod garbage_collector;
 pub mod job;
 pub mod node_lifecycle;

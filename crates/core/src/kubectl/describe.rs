@@ -11,6 +11,7 @@
 //! as kubectl's unstructured describer). Objects are read only through the API server.
 
 pub mod apps;
+pub mod autoscaling;
 pub mod core;
 pub mod generic;
 pub mod pod;
@@ -95,6 +96,9 @@ pub fn describe_object(api: &ApiServer, obj: &Object, s: &Settings) -> String {
         Object::Pod(p) => pod::describe_pod(api, p, s),
         Object::Deployment(d) => apps::describe_deployment(api, d, s),
         Object::ReplicaSet(rs) => apps::describe_replicaset(api, rs, s),
+        Object::ReplicationController(rc) => apps::describe_replication_controller(api, rc, s),
+        Object::HorizontalPodAutoscaler(h) => autoscaling::describe_hpa(api, h, s),
+        Object::PodDisruptionBudget(p) => autoscaling::describe_pdb(api, p, s),
         Object::DaemonSet(ds) => apps::describe_daemonset(api, ds, s),
         Object::StatefulSet(ss) => apps::describe_statefulset(api, ss, s),
         Object::Job(j) => apps::describe_job(api, j, s),

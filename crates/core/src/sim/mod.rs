@@ -183,6 +183,9 @@ impl Cluster {
         c.add_component(Box::new(
             crate::controllers::replicaset::ReplicaSetController::replication_controller(),
         ));
+        c.add_component(Box::new(
+            crate::controllers::disruption::DisruptionController::new(),
+        ));
         c.settle();
         c
     }
