@@ -7,6 +7,7 @@ pub mod disruption;
 pub mod garbage_collector;
 pub mod job;
 pub mod node_lifecycle;
+pub mod podautoscaler;
 pub mod replicaset;
 pub mod taint_eviction;
 pub mod ttl_after_finished;

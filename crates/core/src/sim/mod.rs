@@ -186,6 +186,9 @@ impl Cluster {
         c.add_component(Box::new(
             crate::controllers::disruption::DisruptionController::new(),
         ));
+        c.add_component(Box::new(
+            crate::controllers::podautoscaler::HorizontalController::new(),
+        ));
         c.settle();
         c
     }
