@@ -1,7 +1,7 @@
 //! The garbage collector (`pkg/controller/garbagecollector`), for the default
 //! background propagation: when an object is deleted, the objects whose
 //! `ownerReferences` name it lose that reference, and those with no owner left are
-//! deleted in turn (a ReplicaSet's pods, a Deployment's ReplicaSets, a CronJob's Jobs,
+//! deleted in turn (a ReplicaSet's or ReplicationController's pods, a Deployment's ReplicaSets, a CronJob's Jobs,
 //! a Job's pods).
 
 use crate::api::Kind;
@@ -10,13 +10,14 @@ use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::sim::{Component, ComponentCtx};
 
 /// The kinds whose objects own others here, and the kinds they own.
-const OWNERS: [Kind; 6] = [
+const OWNERS: [Kind; 7] = [
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::StatefulSet,
     Kind::DaemonSet,
     Kind::CronJob,
     Kind::Job,
+    Kind::ReplicationController,
 ];
 const DEPENDENTS: [Kind; 3] = [Kind::ReplicaSet, Kind::Job, Kind::Pod];
 

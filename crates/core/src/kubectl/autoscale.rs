@@ -36,13 +36,16 @@ fn int_flag(a: &args::Args, name: &str) -> Result<i32, String> {
     match a.get(name) {
         None => Ok(-1),
         Some(v) => v.parse::<i32>().map_err(|_| {
-            format!(
-                "error: invalid argument {v:?} for \"--{name}\" flag: strconv.ParseInt: parsing {v:?}: {}\n",
-                if v.trim_start_matches(['-', '+']).chars().all(|c| c.is_ascii_digit()) && !v.is_empty() {
-                    "value out of range"
-                } else {
-                    "invalid syntax"
-                }
+            let why = if !v.is_empty()
+                && v.strip_prefix(['-', '+']).unwrap_or(v).chars().all(|c| c.is_ascii_digit())
+            {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
+            args::usage_error(
+                "autoscale",
+                &format!("invalid argument {v:?} for \"--{name}\" flag: strconv.ParseInt: parsing {v:?}: {why}"),
             )
         }),
     }

@@ -601,6 +601,7 @@ impl HorizontalController {
             };
             let Some(selector) = selector else {
                 st.current_replicas = current;
+                st.current_metrics = Vec::new();
                 write_status(ctx, st);
                 self.event(
                     ctx,
