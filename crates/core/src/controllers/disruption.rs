@@ -95,7 +95,12 @@ impl DisruptionController {
     }
 
     /// The scale of a pod's controller (upstream's finders): its uid and replicas.
-    fn controller_scale(api: &ApiServer, ns: &str, kind: &str, name: &str) -> Option<(String, i32)> {
+    fn controller_scale(
+        api: &ApiServer,
+        ns: &str,
+        kind: &str,
+        name: &str,
+    ) -> Option<(String, i32)> {
         let got = |k: Kind, n: &str| api.get(k, ns, n).ok();
         match kind {
             "ReplicationController" => match got(Kind::ReplicationController, name)?.as_ref() {
@@ -200,7 +205,7 @@ impl DisruptionController {
             (expected, (expected - max).max(0))
         } else if let Some(min_available) = &pdb.spec.min_available {
             match min_available {
-                IntOrString::Int(i) => (pods.len() as i32, *i as i32),
+                IntOrString::Int(i) => (pods.len() as i32, *i),
                 IntOrString::String(_) => {
                     let (expected, u) = self.expected_scale(ctx, obj, pods)?;
                     unmanaged = u;
@@ -455,5 +460,185 @@ impl Component for DisruptionController {
 
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::Shell;
+    use crate::sim::ClusterConfig;
+
+    fn status(sh: &Shell, name: &str) -> PodDisruptionBudgetStatus {
+        match &*sh
+            .cluster
+            .api
+            .get(Kind::PodDisruptionBudget, "default", name)
+            .unwrap()
+        {
+            Object::PodDisruptionBudget(p) => p.status.clone().unwrap_or_default(),
+            _ => unreachable!(),
+        }
+    }
+
+    fn pdb(name: &str, field: &str, value: &str) -> String {
+        format!(
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\nspec:\n  {field}: {value}\n  selector:\n    matchLabels:\n      app: web\n"
+        )
+    }
+
+    fn web(replicas: i32) -> Shell {
+        let mut sh = Shell::new(ClusterConfig::default());
+        sh.exec(
+            &format!("kubectl create deployment web --image=nginx --replicas={replicas}"),
+            None,
+        );
+        sh
+    }
+
+    #[test]
+    fn min_available_number_counts_the_pods() {
+        let mut sh = web(3);
+        sh.exec("kubectl apply -f -", Some(&pdb("web", "minAvailable", "2")));
+        let st = status(&sh, "web");
+        assert_eq!(
+            (
+                st.expected_pods,
+                st.desired_healthy,
+                st.current_healthy,
+                st.disruptions_allowed
+            ),
+            (3, 2, 0, 0),
+            "nothing ready yet"
+        );
+        assert_eq!(st.conditions[0].reason, "InsufficientPods");
+        sh.cluster.advance(10_000);
+        let st = status(&sh, "web");
+        assert_eq!((st.current_healthy, st.disruptions_allowed), (3, 1));
+        assert_eq!(
+            (
+                st.conditions[0].status.as_str(),
+                st.conditions[0].reason.as_str()
+            ),
+            ("True", "SufficientPods")
+        );
+        assert_eq!(st.observed_generation, 1);
+    }
+
+    #[test]
+    fn percentages_scale_with_the_deployment() {
+        let mut sh = web(3);
+        sh.exec(
+            "kubectl apply -f -",
+            Some(&pdb("a", "maxUnavailable", "34%")),
+        );
+        sh.exec(
+            "kubectl apply -f -",
+            Some(&pdb("b", "minAvailable", "\"50%\"")),
+        );
+        sh.cluster.advance(10_000);
+        // 34% of 3 rounds up to 2 unavailable: 1 healthy wanted.
+        let a = status(&sh, "a");
+        assert_eq!(
+            (a.expected_pods, a.desired_healthy, a.disruptions_allowed),
+            (3, 1, 2)
+        );
+        // 50% of 3 rounds up to 2.
+        let b = status(&sh, "b");
+        assert_eq!(
+            (b.expected_pods, b.desired_healthy, b.disruptions_allowed),
+            (3, 2, 1)
+        );
+        // Scaling the Deployment changes the expected count once the pods change.
+        sh.exec("kubectl scale deployment web --replicas=5", None);
+        sh.cluster.advance(10_000);
+        let a = status(&sh, "a");
+        assert_eq!(
+            (a.expected_pods, a.desired_healthy, a.current_healthy),
+            (5, 3, 5)
+        );
+    }
+
+    #[test]
+    fn disrupted_pods_stay_out_of_the_count_for_two_minutes() {
+        let mut sh = web(3);
+        sh.exec("kubectl apply -f -", Some(&pdb("web", "minAvailable", "1")));
+        sh.cluster.advance(10_000);
+        let api = &mut sh.cluster.api;
+        let pods = api.list(
+            Kind::Pod,
+            Some("default"),
+            &Selector::everything(),
+            &FieldSelector::default(),
+        );
+        let victim = pods[0].meta().name.clone();
+        // An eviction the pod never followed (as if its deletion had been lost).
+        let Object::PodDisruptionBudget(p) = &*api
+            .get(Kind::PodDisruptionBudget, "default", "web")
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        let mut p = (**p).clone();
+        let now = sh.cluster.now();
+        let st = p.status.get_or_insert_with(Default::default);
+        st.disrupted_pods.insert(victim.clone(), Time(now));
+        sh.cluster.api.update_status(p.into_object()).unwrap();
+        sh.cluster.settle();
+        let st = status(&sh, "web");
+        assert_eq!((st.current_healthy, st.disruptions_allowed), (2, 1));
+        assert!(st.disrupted_pods.contains_key(&victim));
+        sh.cluster.advance(DELETION_TIMEOUT_MS + 1_000);
+        let st = status(&sh, "web");
+        assert_eq!((st.current_healthy, st.disruptions_allowed), (3, 2));
+        assert!(st.disrupted_pods.is_empty());
+    }
+
+    #[test]
+    fn a_pod_relabelled_away_leaves_the_count() {
+        let mut sh = web(1);
+        sh.exec("kubectl apply -f -", Some(&pdb("web", "minAvailable", "0")));
+        sh.cluster.advance(10_000);
+        assert_eq!(status(&sh, "web").current_healthy, 1);
+        let name = sh.cluster.api.list(
+            Kind::Pod,
+            Some("default"),
+            &Selector::everything(),
+            &FieldSelector::default(),
+        )[0]
+        .meta()
+        .name
+        .clone();
+        // The ReplicaSet releases it and makes another; the budget follows both.
+        sh.exec(
+            &format!("kubectl label pod {name} app=debug --overwrite"),
+            None,
+        );
+        let st = status(&sh, "web");
+        assert_eq!((st.expected_pods, st.current_healthy), (1, 0));
+        sh.cluster.advance(10_000);
+        assert_eq!(status(&sh, "web").current_healthy, 1);
+    }
+
+    #[test]
+    fn a_missing_controller_fails_safe() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        sh.exec(
+            "kubectl apply -f -",
+            Some("apiVersion: v1\nkind: Pod\nmetadata:\n  name: orphan\n  labels:\n    app: web\n  ownerReferences:\n  - apiVersion: apps/v1\n    kind: ReplicaSet\n    name: gone\n    uid: \"0000\"\n    controller: true\nspec:\n  containers:\n  - name: c\n    image: nginx\n"),
+        );
+        sh.exec(
+            "kubectl apply -f -",
+            Some(&pdb("web", "maxUnavailable", "1")),
+        );
+        let st = status(&sh, "web");
+        assert_eq!(st.disruptions_allowed, 0);
+        assert_eq!(
+            (
+                st.conditions[0].reason.as_str(),
+                st.conditions[0].message.as_str()
+            ),
+            ("SyncFailed", "found no controllers for pod \"orphan\"")
+        );
     }
 }

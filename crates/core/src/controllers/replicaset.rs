@@ -437,7 +437,9 @@ fn pod_from_template(owner: &ObjectMeta, t: &PodTemplateSpec, owner_ref: &OwnerR
 impl Component for ReplicaSetController {
     fn name(&self) -> String {
         match self.kind {
-            Kind::ReplicationController => "kube-controller-manager/replicationcontroller-controller".into(),
+            Kind::ReplicationController => {
+                "kube-controller-manager/replicationcontroller-controller".into()
+            }
             _ => "kube-controller-manager/replicaset-controller".into(),
         }
     }

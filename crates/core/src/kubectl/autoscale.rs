@@ -60,7 +60,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
     if a.get("max").is_none() {
         return Output::err(args::required_flag_error("max", ctx.cluster.now()));
     }
-    let (min, max, cpu) = match (int_flag(&a, "min"), int_flag(&a, "max"), int_flag(&a, "cpu-percent")) {
+    let (min, max, cpu) = match (
+        int_flag(&a, "min"),
+        int_flag(&a, "max"),
+        int_flag(&a, "cpu-percent"),
+    ) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Output::err(e),
     };
@@ -104,9 +108,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             };
             if !matches!(
                 t.kind,
-                Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::ReplicationController
+                Kind::Deployment
+                    | Kind::ReplicaSet
+                    | Kind::StatefulSet
+                    | Kind::ReplicationController
             ) {
-                let group = if info.group.is_empty() { "" } else { info.group };
+                let group = if info.group.is_empty() {
+                    ""
+                } else {
+                    info.group
+                };
                 out.stderr.push_str(&format!(
                     "error: cannot autoscale a {}: could not find scale subresource for {group}/{}, Resource={} in discovery information\n",
                     info.kind, info.version, info.plural
@@ -139,7 +150,12 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             let shown = format!("horizontalpodautoscaler.autoscaling/{hpa_name}");
             count += 1;
             if dry == DryRun::Client {
-                label::Printer::new(format, dry, false).print(&mut out.stdout, &shown, &obj, "created");
+                label::Printer::new(format, dry, false).print(
+                    &mut out.stdout,
+                    &shown,
+                    &obj,
+                    "created",
+                );
                 break 'targets;
             }
             let v1: HorizontalPodAutoscalerV1 = match serde_json::from_value(obj.clone()) {
@@ -150,7 +166,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
             hpa.metadata.namespace = ns.clone();
             hpa.status = None;
             let created = if dry == DryRun::Server {
-                match ctx.cluster.api.get(Kind::HorizontalPodAutoscaler, &ns, &hpa_name) {
+                match ctx
+                    .cluster
+                    .api
+                    .get(Kind::HorizontalPodAutoscaler, &ns, &hpa_name)
+                {
                     Ok(_) => Err(crate::apiserver::ApiError::already_exists(
                         Kind::HorizontalPodAutoscaler,
                         &hpa_name,
@@ -182,7 +202,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         }
     }
     if count == 0 && out.stderr.is_empty() {
-        out.stderr.push_str("error: no objects passed to autoscale\n");
+        out.stderr
+            .push_str("error: no objects passed to autoscale\n");
     }
     out
 }

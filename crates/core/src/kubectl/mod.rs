@@ -3,8 +3,8 @@
 //! entry point; each command lives in its own module.
 
 pub mod apply;
-pub mod autoscale;
 pub mod args;
+pub mod autoscale;
 pub mod cordon;
 pub mod create;
 pub mod create_job;

@@ -124,9 +124,18 @@ fn get_scale(api: &ApiServer, ns: &str, h: &HorizontalPodAutoscaler) -> Result<S
             .unwrap_or_default()
     };
     let (spec_replicas, selector) = match &*obj {
-        Object::Deployment(d) => (d.spec.replicas.unwrap_or(1), label_selector(d.spec.selector.as_ref())),
-        Object::ReplicaSet(d) => (d.spec.replicas.unwrap_or(1), label_selector(d.spec.selector.as_ref())),
-        Object::StatefulSet(d) => (d.spec.replicas.unwrap_or(1), label_selector(d.spec.selector.as_ref())),
+        Object::Deployment(d) => (
+            d.spec.replicas.unwrap_or(1),
+            label_selector(d.spec.selector.as_ref()),
+        ),
+        Object::ReplicaSet(d) => (
+            d.spec.replicas.unwrap_or(1),
+            label_selector(d.spec.selector.as_ref()),
+        ),
+        Object::StatefulSet(d) => (
+            d.spec.replicas.unwrap_or(1),
+            label_selector(d.spec.selector.as_ref()),
+        ),
         Object::ReplicationController(rc) => (
             rc.spec.replicas.unwrap_or(1),
             if rc.spec.selector.is_empty() {
@@ -207,7 +216,11 @@ fn scale_up_limit(current: i32) -> i32 {
 /// `getReplicasChangePerPeriod`.
 fn change_in_period(events: &[ScaleEvent], period_s: i32, now: Millis) -> i32 {
     let cutoff = now - Millis::from(period_s) * 1000;
-    events.iter().filter(|e| e.at > cutoff).map(|e| e.change).sum()
+    events
+        .iter()
+        .filter(|e| e.at > cutoff)
+        .map(|e| e.change)
+        .sum()
 }
 
 impl HorizontalController {
@@ -231,8 +244,24 @@ impl HorizontalController {
         self.scale_down_events.remove(key);
     }
 
-    fn event(&mut self, ctx: &mut ComponentCtx, hpa: &Object, type_: EventType, reason: &str, msg: &str) {
-        events::record(ctx.api, ctx.now, &mut self.recorder, hpa, type_, reason, "", msg);
+    fn event(
+        &mut self,
+        ctx: &mut ComponentCtx,
+        hpa: &Object,
+        type_: EventType,
+        reason: &str,
+        msg: &str,
+    ) {
+        events::record(
+            ctx.api,
+            ctx.now,
+            &mut self.recorder,
+            hpa,
+            type_,
+            reason,
+            "",
+            msg,
+        );
     }
 
     /// The target's pods and their metrics for `resource`, in milli-units.
@@ -294,9 +323,16 @@ impl HorizontalController {
                     .map(|p| (p, format!("{name} resource")))
                     .map_err(|e| format!("failed to get {name} usage: {e}"))
                 } else if let Some(u) = t.average_utilization {
-                    replica_calculator::resource_replicas(current, u, name, &pods, &metrics, ctx.now)
-                        .map(|p| (p, format!("{name} resource utilization (percentage of request)")))
-                        .map_err(|e| format!("failed to get {name} utilization: {e}"))
+                    replica_calculator::resource_replicas(
+                        current, u, name, &pods, &metrics, ctx.now,
+                    )
+                    .map(|p| {
+                        (
+                            p,
+                            format!("{name} resource utilization (percentage of request)"),
+                        )
+                    })
+                    .map_err(|e| format!("failed to get {name} utilization: {e}"))
                 } else {
                     Err("invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into())
                 };
@@ -321,7 +357,9 @@ impl HorizontalController {
                         self.event(ctx, hpa, EventType::Warning, "FailedGetResourceMetric", &e);
                         Err(MetricError {
                             reason: "FailedGetResourceMetric",
-                            message: format!("the HPA was unable to compute the replica count: {e}"),
+                            message: format!(
+                                "the HPA was unable to compute the replica count: {e}"
+                            ),
                             error: format!("failed to get {name} resource metric value: {e}"),
                         })
                     }
@@ -452,7 +490,14 @@ impl HorizontalController {
     }
 
     /// `calculateScaleUpLimitWithScalingRules` / `calculateScaleDownLimitWithBehaviors`.
-    fn policy_limit(&self, key: &Key, current: i32, rules: &HPAScalingRules, up: bool, now: Millis) -> i32 {
+    fn policy_limit(
+        &self,
+        key: &Key,
+        current: i32,
+        rules: &HPAScalingRules,
+        up: bool,
+        now: Millis,
+    ) -> i32 {
         let select = rules.select_policy.as_deref().unwrap_or("Max");
         if select == "Disabled" {
             return current;
@@ -470,25 +515,52 @@ impl HorizontalController {
             let proposed = match (p.type_.as_str(), up) {
                 ("Pods", true) => start + p.value,
                 ("Pods", false) => start - p.value,
-                ("Percent", true) => (f64::from(start) * (1.0 + f64::from(p.value) / 100.0)).ceil() as i32,
-                ("Percent", false) => (f64::from(start) * (1.0 - f64::from(p.value) / 100.0)) as i32,
+                ("Percent", true) => {
+                    (f64::from(start) * (1.0 + f64::from(p.value) / 100.0)).ceil() as i32
+                }
+                ("Percent", false) => {
+                    (f64::from(start) * (1.0 - f64::from(p.value) / 100.0)) as i32
+                }
                 _ => continue,
             };
-            result = if take_max { result.max(proposed) } else { result.min(proposed) };
+            result = if take_max {
+                result.max(proposed)
+            } else {
+                result.min(proposed)
+            };
         }
         result
     }
 
     /// `storeScaleEvent`: remembers a change for the policies' periods (with behavior).
-    fn store_scale_event(&mut self, key: &Key, h: &HorizontalPodAutoscaler, prev: i32, new: i32, now: Millis) {
+    fn store_scale_event(
+        &mut self,
+        key: &Key,
+        h: &HorizontalPodAutoscaler,
+        prev: i32,
+        new: i32,
+        now: Millis,
+    ) {
         let Some(b) = &h.spec.behavior else { return };
         let (events, rules) = if new > prev {
-            (self.scale_up_events.entry(key.clone()).or_default(), b.scale_up.as_ref())
+            (
+                self.scale_up_events.entry(key.clone()).or_default(),
+                b.scale_up.as_ref(),
+            )
         } else {
-            (self.scale_down_events.entry(key.clone()).or_default(), b.scale_down.as_ref())
+            (
+                self.scale_down_events.entry(key.clone()).or_default(),
+                b.scale_down.as_ref(),
+            )
         };
         let longest = rules
-            .map(|r| r.policies.iter().map(|p| p.period_seconds).max().unwrap_or(0))
+            .map(|r| {
+                r.policies
+                    .iter()
+                    .map(|p| p.period_seconds)
+                    .max()
+                    .unwrap_or(0)
+            })
             .unwrap_or(0);
         let cutoff = now - Millis::from(longest) * 1000;
         events.retain(|e| e.at > cutoff);
@@ -526,7 +598,9 @@ impl HorizontalController {
                     "AbleToScale",
                     "False",
                     "FailedGetScale",
-                    &format!("the HPA controller was unable to get the target's current scale: {e}"),
+                    &format!(
+                        "the HPA controller was unable to get the target's current scale: {e}"
+                    ),
                     now,
                 );
                 write_status(ctx, st);
@@ -572,7 +646,13 @@ impl HorizontalController {
         } else {
             // computeReplicasForMetrics.
             let selector = if scale.selector.is_empty() {
-                self.event(ctx, &obj, EventType::Warning, "SelectorRequired", "selector is required");
+                self.event(
+                    ctx,
+                    &obj,
+                    EventType::Warning,
+                    "SelectorRequired",
+                    "selector is required",
+                );
                 set_condition(
                     &mut st,
                     "ScalingActive",
@@ -662,7 +742,9 @@ impl HorizontalController {
                 "ScalingActive",
                 "True",
                 "ValidMetricFound",
-                &format!("the HPA was able to successfully calculate a replica count from {metric}"),
+                &format!(
+                    "the HPA was able to successfully calculate a replica count from {metric}"
+                ),
                 now,
             );
             let mut rescale_metric = String::new();
@@ -682,14 +764,25 @@ impl HorizontalController {
                     if stabilized != desired {
                         set_condition(&mut st, "AbleToScale", "True", "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation", now);
                     } else {
-                        set_condition(&mut st, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", now);
+                        set_condition(
+                            &mut st,
+                            "AbleToScale",
+                            "True",
+                            "ReadyForNewScale",
+                            "recommended size matches current size",
+                            now,
+                        );
                     }
                     // convertDesiredReplicasWithRules.
                     let up_limit = scale_up_limit(current);
                     let (max_allowed, mut cond, mut msg) = if max_replicas > up_limit {
                         (up_limit, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")
                     } else {
-                        (max_replicas, "TooManyReplicas", "the desired replica count is more than the maximum replica count")
+                        (
+                            max_replicas,
+                            "TooManyReplicas",
+                            "the desired replica count is more than the maximum replica count",
+                        )
                     };
                     let result = if stabilized < min_replicas {
                         cond = "TooFewReplicas";
@@ -702,7 +795,11 @@ impl HorizontalController {
                         msg = "the desired count is within the acceptable range";
                         stabilized
                     };
-                    let limited = if result == stabilized { "False" } else { "True" };
+                    let limited = if result == stabilized {
+                        "False"
+                    } else {
+                        "True"
+                    };
                     set_condition(&mut st, "ScalingLimited", limited, cond, msg, now);
                     result
                 }
@@ -714,26 +811,47 @@ impl HorizontalController {
                     if stabilized != desired {
                         set_condition(&mut st, "AbleToScale", "True", r, m, now);
                     } else {
-                        set_condition(&mut st, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", now);
+                        set_condition(
+                            &mut st,
+                            "AbleToScale",
+                            "True",
+                            "ReadyForNewScale",
+                            "recommended size matches current size",
+                            now,
+                        );
                     }
                     // convertDesiredReplicasWithBehaviorRate.
-                    let mut out = (stabilized, "DesiredWithinRange", "the desired count is within the acceptable range");
+                    let mut out = (
+                        stabilized,
+                        "DesiredWithinRange",
+                        "the desired count is within the acceptable range",
+                    );
                     if stabilized > current {
                         let limit = self.policy_limit(key, current, &up, true, now).max(current);
                         let (max_allowed, c, m) = if max_replicas > limit {
                             (limit, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")
                         } else {
-                            (max_replicas, "TooManyReplicas", "the desired replica count is more than the maximum replica count")
+                            (
+                                max_replicas,
+                                "TooManyReplicas",
+                                "the desired replica count is more than the maximum replica count",
+                            )
                         };
                         if stabilized > max_allowed {
                             out = (max_allowed, c, m);
                         }
                     } else if stabilized < current {
-                        let limit = self.policy_limit(key, current, &down, false, now).min(current);
+                        let limit = self
+                            .policy_limit(key, current, &down, false, now)
+                            .min(current);
                         let (min_allowed, c, m) = if min_replicas < limit {
                             (limit, "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate")
                         } else {
-                            (min_replicas, "TooFewReplicas", "the desired replica count is less than the minimum replica count")
+                            (
+                                min_replicas,
+                                "TooFewReplicas",
+                                "the desired replica count is less than the minimum replica count",
+                            )
                         };
                         if stabilized < min_allowed {
                             out = (min_allowed, c, m);
@@ -850,5 +968,181 @@ impl Component for HorizontalController {
 
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::Shell;
+    use crate::sim::ClusterConfig;
+
+    /// A Deployment of `replicas` busybox pods requesting 100m, busy or idle.
+    fn deployment(sh: &mut Shell, replicas: i32, busy: bool) {
+        let script = if busy {
+            "while true; do :; done"
+        } else {
+            "while true; do sleep 5; done"
+        };
+        let y = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: busybox\n        command: [\"sh\", \"-c\", \"{script}\"]\n        resources:\n          requests:\n            cpu: 100m\n"
+        );
+        assert!(sh.exec("kubectl apply -f -", Some(&y)).contains("created"));
+    }
+
+    fn hpa(sh: &mut Shell, min: i32, max: i32, behavior: &str) {
+        let y = format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: {min}\n  maxReplicas: {max}\n  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target:\n        type: Utilization\n        averageUtilization: 50\n{behavior}"
+        );
+        assert!(sh.exec("kubectl apply -f -", Some(&y)).contains("created"));
+    }
+
+    fn replicas(sh: &Shell) -> i32 {
+        match &*sh
+            .cluster
+            .api
+            .get(Kind::Deployment, "default", "web")
+            .unwrap()
+        {
+            Object::Deployment(d) => d.spec.replicas.unwrap_or(1),
+            _ => unreachable!(),
+        }
+    }
+
+    fn status(sh: &Shell) -> HorizontalPodAutoscalerStatus {
+        match &*sh
+            .cluster
+            .api
+            .get(Kind::HorizontalPodAutoscaler, "default", "web")
+            .unwrap()
+        {
+            Object::HorizontalPodAutoscaler(h) => h.status.clone().unwrap_or_default(),
+            _ => unreachable!(),
+        }
+    }
+
+    fn condition(st: &HorizontalPodAutoscalerStatus, t: &str) -> (String, String) {
+        st.conditions
+            .iter()
+            .find(|c| c.type_ == t)
+            .map(|c| (c.status.clone(), c.reason.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Advances to `at` ms after the start (plus 1 ms, past that instant's syncs).
+    fn at(sh: &mut Shell, start: Millis, at: Millis) {
+        let now = sh.cluster.now();
+        sh.cluster.advance(start + at + 1 - now);
+    }
+
+    #[test]
+    fn scale_down_policy_removes_one_pod_per_period() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        let start = sh.cluster.now();
+        deployment(&mut sh, 4, false);
+        hpa(
+            &mut sh,
+            1,
+            4,
+            "  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 0\n      policies:\n      - type: Pods\n        value: 1\n        periodSeconds: 30\n",
+        );
+        at(&mut sh, start, 15_000);
+        assert_eq!(replicas(&sh), 4, "no metrics yet");
+        at(&mut sh, start, 30_000);
+        assert_eq!(replicas(&sh), 3);
+        at(&mut sh, start, 45_000);
+        assert_eq!(replicas(&sh), 3, "one pod per 30 s");
+        assert_eq!(
+            condition(&status(&sh), "ScalingLimited"),
+            ("True".into(), "ScaleDownLimit".into())
+        );
+        at(&mut sh, start, 60_000);
+        assert_eq!(replicas(&sh), 2);
+        at(&mut sh, start, 90_000);
+        assert_eq!(replicas(&sh), 1);
+        let st = status(&sh);
+        // The status of the sync that scaled: the size it found, the size it set.
+        assert_eq!((st.current_replicas, st.desired_replicas), (2, 1));
+        assert_eq!(st.last_scale_time, Some(Time(start + 90_000)));
+    }
+
+    #[test]
+    fn without_behavior_scale_down_waits_five_minutes() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        let start = sh.cluster.now();
+        deployment(&mut sh, 3, false);
+        hpa(&mut sh, 1, 5, "");
+        at(&mut sh, start, 30_000);
+        assert_eq!(replicas(&sh), 3);
+        assert_eq!(
+            condition(&status(&sh), "AbleToScale"),
+            ("True".into(), "ScaleDownStabilized".into())
+        );
+        // The first recommendation (3, at 15 s) leaves the window after 5 minutes.
+        at(&mut sh, start, 315_000);
+        assert_eq!(replicas(&sh), 3);
+        at(&mut sh, start, 330_000);
+        assert_eq!(replicas(&sh), 1);
+    }
+
+    #[test]
+    fn scale_up_is_limited_per_sync_and_disabled_policy_holds() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        let start = sh.cluster.now();
+        // 1000m of 100m: 1000% against 50%, 20 replicas wanted.
+        deployment(&mut sh, 1, true);
+        hpa(&mut sh, 1, 20, "");
+        at(&mut sh, start, 30_000);
+        assert_eq!(replicas(&sh), 4, "max(2 x 1, 4)");
+        assert_eq!(
+            condition(&status(&sh), "ScalingLimited"),
+            ("True".into(), "ScaleUpLimit".into())
+        );
+        let mut sh = Shell::new(ClusterConfig::default());
+        let start = sh.cluster.now();
+        deployment(&mut sh, 1, true);
+        hpa(
+            &mut sh,
+            1,
+            20,
+            "  behavior:\n    scaleUp:\n      selectPolicy: Disabled\n",
+        );
+        at(&mut sh, start, 60_000);
+        assert_eq!(replicas(&sh), 1);
+        assert_eq!(
+            condition(&status(&sh), "ScalingLimited"),
+            ("True".into(), "ScaleUpLimit".into())
+        );
+    }
+
+    #[test]
+    fn a_missing_target_cannot_be_scaled() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        let start = sh.cluster.now();
+        hpa(&mut sh, 1, 3, "");
+        at(&mut sh, start, 15_000);
+        let st = status(&sh);
+        let c = &st.conditions[0];
+        assert_eq!(
+            (c.type_.as_str(), c.status.as_str(), c.reason.as_str(), c.message.as_str()),
+            (
+                "AbleToScale",
+                "False",
+                "FailedGetScale",
+                "the HPA controller was unable to get the target's current scale: deployments.apps \"web\" not found"
+            )
+        );
+    }
+
+    #[test]
+    fn syncs_every_fifteen_seconds_until_deleted() {
+        let mut sh = Shell::new(ClusterConfig::default());
+        hpa(&mut sh, 1, 3, "");
+        sh.cluster.advance(14_000);
+        assert!(status(&sh).conditions.is_empty(), "first sync after 15 s");
+        sh.cluster.advance(2_000);
+        assert!(!status(&sh).conditions.is_empty());
+        sh.exec("kubectl delete hpa web", None);
+        sh.cluster.advance(60_000);
     }
 }

@@ -124,7 +124,9 @@ fn utilization_ratio(
 ) -> Result<(f64, i32, i64), String> {
     let (mut total, mut req_total, mut n) = (0i64, 0i64, 0i64);
     for (name, m) in metrics {
-        let Some(r) = requests.get(name) else { continue };
+        let Some(r) = requests.get(name) else {
+            continue;
+        };
         total += m.value;
         req_total += r;
         n += 1;
@@ -315,8 +317,10 @@ mod tests {
     fn pod(name: &str, cpu_m: Option<i64>, start: Millis, ready_at: Option<Millis>) -> Arc<Pod> {
         let mut p = Pod::default();
         p.metadata.name = name.into();
-        let mut c = crate::api::core_v1::Container::default();
-        c.name = "app".into();
+        let mut c = crate::api::core_v1::Container {
+            name: "app".into(),
+            ..Default::default()
+        };
         if let Some(m) = cpu_m {
             c.resources
                 .requests
@@ -359,7 +363,14 @@ mod tests {
         let pods = vec![pod("a", Some(200), 0, Some(1000))];
         // 200m used of 200m requested = 100% against a 50% target: 2 replicas.
         let p = resource_replicas(1, 50, "cpu", &pods, &metrics(&[("a", 200)], now), now).unwrap();
-        assert_eq!(p, Proposal { replicas: 2, utilization: Some(100), raw: 200 });
+        assert_eq!(
+            p,
+            Proposal {
+                replicas: 2,
+                utilization: Some(100),
+                raw: 200
+            }
+        );
         // 1000m used (a busy loop): 500% → 10 replicas.
         let p = resource_replicas(1, 50, "cpu", &pods, &metrics(&[("a", 1000)], now), now).unwrap();
         assert_eq!(p.replicas, 10);
@@ -368,13 +379,26 @@ mod tests {
     #[test]
     fn tolerance_keeps_the_count() {
         let now = 10 * MIN;
-        let pods = vec![pod("a", Some(100), 0, Some(1000)), pod("b", Some(100), 0, Some(1000))];
+        let pods = vec![
+            pod("a", Some(100), 0, Some(1000)),
+            pod("b", Some(100), 0, Some(1000)),
+        ];
         // 54% against 50%: ratio 1.08, within 10%.
         let m = metrics(&[("a", 54), ("b", 54)], now);
-        assert_eq!(resource_replicas(2, 50, "cpu", &pods, &m, now).unwrap().replicas, 2);
+        assert_eq!(
+            resource_replicas(2, 50, "cpu", &pods, &m, now)
+                .unwrap()
+                .replicas,
+            2
+        );
         // 56%: ratio 1.12 → ceil(1.12 * 2) = 3.
         let m = metrics(&[("a", 56), ("b", 56)], now);
-        assert_eq!(resource_replicas(2, 50, "cpu", &pods, &m, now).unwrap().replicas, 3);
+        assert_eq!(
+            resource_replicas(2, 50, "cpu", &pods, &m, now)
+                .unwrap()
+                .replicas,
+            3
+        );
     }
 
     #[test]
@@ -409,7 +433,11 @@ mod tests {
         // (200 + 0 + 0) / 300 = 66% against 50%: ceil(1.32 * 3) = 4.
         let p = resource_replicas(3, 50, "cpu", &pods, &m, now).unwrap();
         assert_eq!(p.replicas, 4);
-        assert_eq!(p.utilization, Some(200), "the status shows the ready pods' utilization");
+        assert_eq!(
+            p.utilization,
+            Some(200),
+            "the status shows the ready pods' utilization"
+        );
         // Scale-down: a uses 10%; b missing counts as 100%: (10 + 100) / 200 = 55% →
         // ratio 1.1 flips direction: keep 2.
         let pods = vec![
@@ -417,7 +445,12 @@ mod tests {
             pod("b", Some(100), now - 20_000, Some(now - 10_000)),
         ];
         let m = metrics(&[("a", 10)], now);
-        assert_eq!(resource_replicas(2, 50, "cpu", &pods, &m, now).unwrap().replicas, 2);
+        assert_eq!(
+            resource_replicas(2, 50, "cpu", &pods, &m, now)
+                .unwrap()
+                .replicas,
+            2
+        );
     }
 
     #[test]
@@ -431,7 +464,12 @@ mod tests {
         let m = metrics(&[("a", 100), ("b", 500)], now);
         // Only a counts (100% vs 50%) and b, unready on a scale-up, counts as 0:
         // 100 / 200 = 50% → within tolerance: keep 2.
-        assert_eq!(resource_replicas(2, 50, "cpu", &pods, &m, now).unwrap().replicas, 2);
+        assert_eq!(
+            resource_replicas(2, 50, "cpu", &pods, &m, now)
+                .unwrap()
+                .replicas,
+            2
+        );
     }
 
     #[test]
@@ -441,6 +479,13 @@ mod tests {
         let m = metrics(&[("a", 300), ("b", 500)], now);
         // 400m average against 100m: ceil(4 * 2) = 8.
         let p = raw_resource_replicas(2, 100, "cpu", &pods, &m, now).unwrap();
-        assert_eq!(p, Proposal { replicas: 8, utilization: None, raw: 400 });
+        assert_eq!(
+            p,
+            Proposal {
+                replicas: 8,
+                utilization: None,
+                raw: 400
+            }
+        );
     }
 }

@@ -278,7 +278,10 @@ pub fn describe_replication_controller(
     wr!(w, LEVEL_0, "{}\n", pods_status_line(phases));
     describe_pod_template(
         &mut w,
-        rc.spec.template.as_deref().unwrap_or(&PodTemplateSpec::default()),
+        rc.spec
+            .template
+            .as_deref()
+            .unwrap_or(&PodTemplateSpec::default()),
     );
     if !status.conditions.is_empty() {
         w.write(LEVEL_0, "Conditions:\n  Type\tStatus\tReason\n");

@@ -53,7 +53,12 @@ pub fn describe_hpa(api: &ApiServer, h: &HorizontalPodAutoscaler, s: &Settings) 
     wr!(w, LEVEL_0, "Namespace:\t{}\n", m.namespace);
     labels_multiline(&mut w, "Labels", &m.labels);
     annotations_multiline(&mut w, "Annotations", &m.annotations);
-    wr!(w, LEVEL_0, "CreationTimestamp:\t{}\n", rfc1123z(m.creation_timestamp));
+    wr!(
+        w,
+        LEVEL_0,
+        "CreationTimestamp:\t{}\n",
+        rfc1123z(m.creation_timestamp)
+    );
     let r = &h.spec.scale_target_ref;
     wr!(w, LEVEL_0, "Reference:\t{}/{}\n", r.kind, r.name);
     w.write(LEVEL_0, "Metrics:\t( current / target )\n");
@@ -61,7 +66,9 @@ pub fn describe_hpa(api: &ApiServer, h: &HorizontalPodAutoscaler, s: &Settings) 
         match metric.type_.as_str() {
             "Resource" | "ContainerResource" => {
                 let (name, target, current) = if metric.type_ == "Resource" {
-                    let Some(res) = &metric.resource else { continue };
+                    let Some(res) = &metric.resource else {
+                        continue;
+                    };
                     wr!(w, LEVEL_1, "resource {} on pods", res.name);
                     (
                         &res.name,
@@ -89,7 +96,8 @@ pub fn describe_hpa(api: &ApiServer, h: &HorizontalPodAutoscaler, s: &Settings) 
                 };
                 let _ = name;
                 if let Some(avg) = &target.average_value {
-                    let c = current.map_or_else(|| UNKNOWN.into(), |c| qty(c.average_value.as_ref()));
+                    let c =
+                        current.map_or_else(|| UNKNOWN.into(), |c| qty(c.average_value.as_ref()));
                     wr!(w, LEVEL_0, ":\t{} / {}\n", c, avg);
                 } else {
                     let c = current
@@ -130,7 +138,8 @@ pub fn describe_hpa(api: &ApiServer, h: &HorizontalPodAutoscaler, s: &Settings) 
                 );
                 let c = cur(i).and_then(|c| c.object.as_ref());
                 if o.target.type_ == "AverageValue" {
-                    let c = c.map_or_else(|| UNKNOWN.into(), |c| qty(c.current.average_value.as_ref()));
+                    let c =
+                        c.map_or_else(|| UNKNOWN.into(), |c| qty(c.current.average_value.as_ref()));
                     wr!(
                         w,
                         LEVEL_0,
@@ -238,7 +247,12 @@ pub fn describe_pdb(api: &ApiServer, p: &PodDisruptionBudget, s: &Settings) -> S
         None => w.write(LEVEL_0, "Selector:\t<unset>\n"),
     }
     w.write(LEVEL_0, "Status:\n");
-    wr!(w, LEVEL_2, "Allowed disruptions:\t{}\n", st.disruptions_allowed);
+    wr!(
+        w,
+        LEVEL_2,
+        "Allowed disruptions:\t{}\n",
+        st.disruptions_allowed
+    );
     wr!(w, LEVEL_2, "Current:\t{}\n", st.current_healthy);
     wr!(w, LEVEL_2, "Desired:\t{}\n", st.desired_healthy);
     wr!(w, LEVEL_2, "Total:\t{}\n", st.expected_pods);
