@@ -481,8 +481,21 @@ mod tests {
         let mut sh = shell();
         running_pod(&mut sh, "web-1", true);
         pdb(&mut sh, "web", MATCH_WEB);
+        // Status not yet observed for generation 1 (as before the disruption controller
+        // catches up).
+        pdb_status(&mut sh, "web", 1, 1, 1);
         let api = &mut sh.cluster.api;
-        // Status not yet observed for generation 1.
+        let Object::PodDisruptionBudget(p) = &*api
+            .get(Kind::PodDisruptionBudget, "default", "web")
+            .unwrap()
+        else {
+            panic!()
+        };
+        let mut p = (**p).clone();
+        if let Some(st) = p.status.as_mut() {
+            st.observed_generation = 0;
+        }
+        api.update_status(p.into_object()).unwrap();
         let e = api
             .evict("default", "web-1", &DeleteOptions::default())
             .unwrap_err();
