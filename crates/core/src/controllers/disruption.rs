@@ -23,7 +23,8 @@
 //!   `False`/`InsufficientPods`, and `observedGeneration` follows the budget.
 //!
 //! It is incremental: a pod event brings back only the budgets of the pod's namespace
-//! whose selector matches it (before or after the change).
+//! whose selector matches it, or that counted it at their last sync (a pod relabelled
+//! away); pods are watched only once a budget exists.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -405,7 +406,7 @@ impl Component for DisruptionController {
             .api
             .watch(WatchFilter::all(Kind::PodDisruptionBudget), None)
             .ok();
-        self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
+        // Pods are watched once a budget exists (each sync lists what it needs).
     }
 
     fn has_work(&self, api: &ApiServer) -> bool {
@@ -422,6 +423,9 @@ impl Component for DisruptionController {
                 let m = ev.object.meta();
                 dirty.insert((m.namespace.clone(), m.name.clone()));
             }
+        }
+        if self.pods.is_none() && !dirty.is_empty() {
+            self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
         }
         if let Some(w) = self.pods {
             let events = ctx.api.poll(w);

@@ -446,7 +446,11 @@ impl Component for ReplicaSetController {
 
     fn start(&mut self, ctx: &mut ComponentCtx) {
         self.sets = ctx.api.watch(WatchFilter::all(self.kind), None).ok();
-        self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
+        // ReplicationControllers are rare: their controller watches pods only once one
+        // exists (each sync lists what it needs, so nothing is missed).
+        if self.kind == Kind::ReplicaSet {
+            self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
+        }
     }
 
     fn has_work(&self, api: &ApiServer) -> bool {
@@ -465,6 +469,9 @@ impl Component for ReplicaSetController {
                     dirty.insert((m.namespace.clone(), m.name.clone()));
                 }
             }
+        }
+        if self.pods.is_none() && !dirty.is_empty() {
+            self.pods = ctx.api.watch(WatchFilter::all(Kind::Pod), None).ok();
         }
         if let Some(w) = self.pods {
             for ev in ctx.api.poll(w) {
