@@ -27,8 +27,10 @@
 //!   upstream's reasons and messages; failures are events (`FailedGetScale`,
 //!   `FailedGetResourceMetric`, `FailedComputeMetricsReplicas`) and conditions.
 //!
-//! `Pods`, `Object` and `External` metrics need a custom or external metrics API, which
-//! the cluster does not serve: they fail as upstream does when none is registered.
+//! `ContainerResource` metrics work as `Resource` ones over one container's requests and
+//! usage. `Pods`, `Object` and `External` metrics need a custom or external metrics API,
+//! which the cluster does not serve: they fail as upstream does when none is registered
+//! (`no custom metrics API (custom.metrics.k8s.io) registered`).
 
 pub mod replica_calculator;
 
@@ -36,9 +38,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::api::autoscaling::{
-    HPAScalingRules, HorizontalPodAutoscaler, HorizontalPodAutoscalerCondition,
-    HorizontalPodAutoscalerStatus, MetricSpec, MetricStatus, MetricValueStatus,
-    ResourceMetricStatus,
+    ContainerResourceMetricStatus, HPAScalingRules, HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerCondition, HorizontalPodAutoscalerStatus, MetricSpec, MetricStatus,
+    MetricValueStatus, ResourceMetricStatus,
 };
 use crate::api::core_v1::Pod;
 use crate::api::fields::FieldSelector;
@@ -208,6 +210,43 @@ struct MetricError {
     error: String,
 }
 
+const NO_CUSTOM_METRICS: &str = "no custom metrics API (custom.metrics.k8s.io) registered";
+
+/// A metric spec whose source is missing (validation keeps these out).
+fn invalid_source(spec: &MetricSpec) -> MetricError {
+    let e = format!("unknown metric source type {:?}", spec.type_);
+    MetricError {
+        reason: "InvalidMetricSourceType",
+        message: format!("the HPA was unable to compute the replica count: {e}"),
+        error: e,
+    }
+}
+
+/// A `*metav1.LabelSelector` as Go's `%v` prints it (`nil`, or its generated String()).
+fn go_label_selector(s: Option<&crate::api::LabelSelector>) -> String {
+    let Some(s) = s else { return "nil".into() };
+    let labels: String = s
+        .match_labels
+        .iter()
+        .map(|(k, v)| format!("{k}: {v},"))
+        .collect();
+    let exprs: String = s
+        .match_expressions
+        .iter()
+        .map(|e| {
+            format!(
+                "LabelSelectorRequirement{{Key:{},Operator:{},Values:[{}],}},",
+                e.key,
+                e.operator,
+                e.values.join(" ")
+            )
+        })
+        .collect();
+    format!(
+        "&LabelSelector{{MatchLabels:map[string]string{{{labels}}},MatchExpressions:[]LabelSelectorRequirement{{{exprs}}},}}"
+    )
+}
+
 /// `calculateScaleUpLimit`.
 fn scale_up_limit(current: i32) -> i32 {
     (2 * current).max(4)
@@ -264,22 +303,36 @@ impl HorizontalController {
         );
     }
 
-    /// The target's pods and their metrics for `resource`, in milli-units.
+    /// The target's pods and their metrics for `resource` (of the pods, or of one
+    /// container: `getContainerMetrics`), in milli-units.
     fn pods_and_metrics(
         api: &ApiServer,
         ns: &str,
         selector: &Selector,
         resource: &str,
-    ) -> (Vec<Arc<Pod>>, PodMetrics) {
+        container: Option<&str>,
+    ) -> Result<(Vec<Arc<Pod>>, PodMetrics), String> {
         let mut pods = Vec::new();
         let mut metrics = PodMetrics::new();
         for o in api.list(Kind::Pod, Some(ns), selector, &FieldSelector::default()) {
             let Object::Pod(p) = &*o else { continue };
             if let Some(m) = crate::metrics::pod_metrics(api, ns, &p.metadata.name) {
+                let (cpu, memory) = match container {
+                    None => (m.cpu_nanocores(), m.memory_bytes()),
+                    Some(c) => match m.containers.iter().find(|u| u.name == c) {
+                        Some(u) => (u.cpu_nanocores, u.memory_bytes),
+                        None => {
+                            return Err(format!(
+                                "failed to get container metrics: container {c} not present in metrics for pod {ns}/{}",
+                                p.metadata.name
+                            ))
+                        }
+                    },
+                };
                 let value = match resource {
                     // MilliValue of the nanocores, rounded up.
-                    "cpu" => (m.cpu_nanocores() + 999_999) / 1_000_000,
-                    "memory" => m.memory_bytes().saturating_mul(1000),
+                    "cpu" => (cpu + 999_999) / 1_000_000,
+                    "memory" => memory.saturating_mul(1000),
                     _ => continue,
                 };
                 metrics.insert(
@@ -293,7 +346,64 @@ impl HorizontalController {
             }
             pods.push(p.clone());
         }
-        (pods, metrics)
+        Ok((pods, metrics))
+    }
+
+    /// `computeStatusForResourceMetricGeneric`: (replicas, metric name, current value).
+    fn resource_metric(
+        ctx: &ComponentCtx,
+        ns: &str,
+        selector: &Selector,
+        current: i32,
+        name: &str,
+        target: &crate::api::autoscaling::MetricTarget,
+        container: Option<&str>,
+    ) -> Result<(i32, String, MetricValueStatus), String> {
+        let fetched = Self::pods_and_metrics(ctx.api, ns, selector, name, container)
+            .map_err(|e| format!("unable to get metrics for resource {name}: {e}"));
+        if let Some(avg) = &target.average_value {
+            let (pods, metrics) =
+                fetched.map_err(|e| format!("failed to get {name} usage: {e}"))?;
+            let p = replica_calculator::raw_resource_replicas(
+                current,
+                avg.milli_value(),
+                name,
+                &pods,
+                &metrics,
+                ctx.now,
+            )
+            .map_err(|e| format!("failed to get {name} usage: {e}"))?;
+            return Ok((
+                p.replicas,
+                format!("{name} resource"),
+                MetricValueStatus {
+                    average_value: milli_quantity(p.raw),
+                    ..Default::default()
+                },
+            ));
+        }
+        let Some(u) = target.average_utilization else {
+            return Err("invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into());
+        };
+        let (pods, metrics) =
+            fetched.map_err(|e| format!("failed to get {name} utilization: {e}"))?;
+        let p = replica_calculator::resource_replicas(
+            current, u, name, container, &pods, &metrics, ctx.now,
+        )
+        .map_err(|e| format!("failed to get {name} utilization: {e}"))?;
+        let metric = match container {
+            None => format!("{name} resource utilization (percentage of request)"),
+            Some(_) => format!("{name} container resource utilization (percentage of request)"),
+        };
+        Ok((
+            p.replicas,
+            metric,
+            MetricValueStatus {
+                value: None,
+                average_value: milli_quantity(p.raw),
+                average_utilization: p.utilization,
+            },
+        ))
     }
 
     /// `computeReplicasForMetric` for one spec: (replicas, metric name, status).
@@ -306,108 +416,140 @@ impl HorizontalController {
         selector: &Selector,
     ) -> Result<(i32, String, MetricStatus), MetricError> {
         let ns = hpa.meta().namespace.clone();
-        match (spec.type_.as_str(), &spec.resource) {
-            ("Resource", Some(res)) => {
-                let name = res.name.as_str();
-                let (pods, metrics) = Self::pods_and_metrics(ctx.api, &ns, selector, name);
-                let t = &res.target;
-                let computed = if let Some(avg) = &t.average_value {
-                    replica_calculator::raw_resource_replicas(
-                        current,
-                        avg.milli_value(),
-                        name,
-                        &pods,
-                        &metrics,
-                        ctx.now,
-                    )
-                    .map(|p| (p, format!("{name} resource")))
-                    .map_err(|e| format!("failed to get {name} usage: {e}"))
-                } else if let Some(u) = t.average_utilization {
-                    replica_calculator::resource_replicas(
-                        current, u, name, &pods, &metrics, ctx.now,
-                    )
-                    .map(|p| {
-                        (
-                            p,
-                            format!("{name} resource utilization (percentage of request)"),
-                        )
-                    })
-                    .map_err(|e| format!("failed to get {name} utilization: {e}"))
-                } else {
-                    Err("invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into())
+        // The event and condition carry the calculator's error; the error returned (for
+        // FailedComputeMetricsReplicas) is wrapped as `computeReplicasForMetric` does.
+        let fail = |this: &mut Self,
+                    ctx: &mut ComponentCtx,
+                    reason: &'static str,
+                    e: String,
+                    error: String| {
+            this.event(ctx, hpa, EventType::Warning, reason, &e);
+            MetricError {
+                reason,
+                message: format!("the HPA was unable to compute the replica count: {e}"),
+                error,
+            }
+        };
+        match spec.type_.as_str() {
+            "Resource" => {
+                let Some(res) = &spec.resource else {
+                    return Err(invalid_source(spec));
                 };
-                match computed {
-                    Ok((p, metric)) => Ok((
-                        p.replicas,
+                match Self::resource_metric(
+                    ctx,
+                    &ns,
+                    selector,
+                    current,
+                    &res.name,
+                    &res.target,
+                    None,
+                ) {
+                    Ok((r, metric, value)) => Ok((
+                        r,
                         metric,
                         MetricStatus {
                             type_: "Resource".into(),
                             resource: Some(ResourceMetricStatus {
-                                name: name.into(),
-                                current: MetricValueStatus {
-                                    value: None,
-                                    average_value: milli_quantity(p.raw),
-                                    average_utilization: p.utilization,
-                                },
+                                name: res.name.clone(),
+                                current: value,
                             }),
                             ..Default::default()
                         },
                     )),
                     Err(e) => {
-                        self.event(ctx, hpa, EventType::Warning, "FailedGetResourceMetric", &e);
-                        Err(MetricError {
-                            reason: "FailedGetResourceMetric",
-                            message: format!(
-                                "the HPA was unable to compute the replica count: {e}"
-                            ),
-                            error: format!("failed to get {name} resource metric value: {e}"),
-                        })
+                        let error =
+                            format!("failed to get {} resource metric value: {e}", res.name);
+                        Err(fail(self, ctx, "FailedGetResourceMetric", e, error))
                     }
                 }
             }
-            (t, _) => {
-                let (reason, what, name) = match t {
-                    "Pods" => (
-                        "FailedGetPodsMetric",
-                        "pods",
-                        spec.pods.as_ref().map(|p| p.metric.name.clone()),
-                    ),
-                    "Object" => (
-                        "FailedGetObjectMetric",
-                        "object",
-                        spec.object.as_ref().map(|p| p.metric.name.clone()),
-                    ),
-                    "External" => (
-                        "FailedGetExternalMetric",
-                        "external",
-                        spec.external.as_ref().map(|p| p.metric.name.clone()),
-                    ),
-                    "ContainerResource" => (
-                        "FailedGetContainerResourceMetric",
-                        "container resource",
-                        spec.container_resource.as_ref().map(|p| p.name.clone()),
-                    ),
-                    _ => ("InvalidMetricSourceType", "", None),
+            "ContainerResource" => {
+                let Some(res) = &spec.container_resource else {
+                    return Err(invalid_source(spec));
                 };
-                let e = match (t, name) {
-                    ("Pods" | "Object" | "External", Some(n)) => format!(
-                        "unable to get metric {n}: unable to fetch metrics from {} metrics API: the server could not find the requested resource",
-                        if t == "External" { "external" } else { "custom" }
-                    ),
-                    ("ContainerResource", Some(n)) => format!(
-                        "failed to get {n} utilization: container resource metrics are not served by this cluster"
-                    ),
-                    _ => format!("unknown metric source type {t:?}"),
+                match Self::resource_metric(
+                    ctx,
+                    &ns,
+                    selector,
+                    current,
+                    &res.name,
+                    &res.target,
+                    Some(&res.container),
+                ) {
+                    Ok((r, metric, value)) => Ok((
+                        r,
+                        metric,
+                        MetricStatus {
+                            type_: "ContainerResource".into(),
+                            container_resource: Some(ContainerResourceMetricStatus {
+                                name: res.name.clone(),
+                                current: value,
+                                container: res.container.clone(),
+                            }),
+                            ..Default::default()
+                        },
+                    )),
+                    Err(e) => {
+                        let error = format!(
+                            "failed to get {} container metric value: {e}",
+                            res.container
+                        );
+                        Err(fail(
+                            self,
+                            ctx,
+                            "FailedGetContainerResourceMetric",
+                            e,
+                            error,
+                        ))
+                    }
+                }
+            }
+            // No custom or external metrics API is registered in this cluster.
+            "Pods" => {
+                let name = spec.pods.as_ref().map_or("", |p| p.metric.name.as_str());
+                let e = format!("unable to get metric {name}: unable to fetch metrics from custom metrics API: {NO_CUSTOM_METRICS}");
+                let error = format!("failed to get pods metric value: {e}");
+                Err(fail(self, ctx, "FailedGetPodsMetric", e, error))
+            }
+            "Object" => {
+                let Some(o) = &spec.object else {
+                    return Err(invalid_source(spec));
                 };
-                self.event(ctx, hpa, EventType::Warning, reason, &e);
+                let name = &o.metric.name;
+                let e = format!(
+                    "unable to get metric {name}: {} on {ns} {}/unable to fetch metrics from custom metrics API: {NO_CUSTOM_METRICS}",
+                    o.described_object.kind, o.described_object.name
+                );
+                let error = if o.target.type_ == "AverageValue" {
+                    format!("failed to get object metric value: failed to get {name} object metric: {e}")
+                } else {
+                    format!("failed to get object metric value: {e}")
+                };
+                Err(fail(self, ctx, "FailedGetObjectMetric", e, error))
+            }
+            "External" => {
+                let Some(x) = &spec.external else {
+                    return Err(invalid_source(spec));
+                };
+                let name = &x.metric.name;
+                let e = format!(
+                    "unable to get external metric {ns}/{name}/{}: unable to fetch metrics from external metrics API: no external metrics API (external.metrics.k8s.io) registered",
+                    go_label_selector(x.metric.selector.as_ref())
+                );
+                let error = if x.target.average_value.is_some() {
+                    format!("failed to get {name} external metric value: failed to get {name} external metric: {e}")
+                } else {
+                    format!("failed to get {name} external metric value: {e}")
+                };
+                Err(fail(self, ctx, "FailedGetExternalMetric", e, error))
+            }
+            other => {
+                let e = format!("unknown metric source type {other:?}");
+                self.event(ctx, hpa, EventType::Warning, "InvalidMetricSourceType", &e);
                 Err(MetricError {
-                    reason,
+                    reason: "InvalidMetricSourceType",
                     message: format!("the HPA was unable to compute the replica count: {e}"),
-                    error: if what.is_empty() {
-                        e
-                    } else {
-                        format!("failed to get {what} metric value: {e}")
-                    },
+                    error: e,
                 })
             }
         }

@@ -90,8 +90,13 @@ fn group_pods(pods: &[Arc<Pod>], metrics: &PodMetrics, cpu: bool, now: Millis) -
 }
 
 /// `calculatePodRequests`: each pod's request for the resource, in milli-units, over
-/// its containers and sidecars (restartable init containers).
-pub fn pod_requests(pods: &[Arc<Pod>], resource: &str) -> Result<BTreeMap<String, i64>, String> {
+/// its containers and sidecars (restartable init containers), or the one named
+/// `container`.
+pub fn pod_requests(
+    pods: &[Arc<Pod>],
+    resource: &str,
+    container: Option<&str>,
+) -> Result<BTreeMap<String, i64>, String> {
     let mut out = BTreeMap::new();
     for p in pods {
         let mut sum = 0i64;
@@ -101,6 +106,9 @@ pub fn pod_requests(pods: &[Arc<Pod>], resource: &str) -> Result<BTreeMap<String
             .iter()
             .filter(|c| c.restart_policy.as_deref() == Some("Always"));
         for c in p.spec.containers.iter().chain(sidecars) {
+            if container.is_some_and(|n| n != c.name) {
+                continue;
+            }
             match c.resources.requests.get(resource) {
                 Some(q) => sum += q.milli_value(),
                 None => {
@@ -148,11 +156,13 @@ pub struct Proposal {
     pub raw: i64,
 }
 
-/// `GetResourceReplicas`: the replicas for a `Utilization` target (percent of request).
+/// `GetResourceReplicas`: the replicas for a `Utilization` target (percent of request),
+/// of the whole pods or of one container.
 pub fn resource_replicas(
     current: i32,
     target_utilization: i32,
     resource: &str,
+    container: Option<&str>,
     pods: &[Arc<Pod>],
     metrics: &PodMetrics,
     now: Millis,
@@ -174,7 +184,7 @@ pub fn resource_replicas(
     if metrics.is_empty() {
         return Err("did not receive metrics for targeted pods (pods might be unready)".into());
     }
-    let requests = pod_requests(pods, resource)?;
+    let requests = pod_requests(pods, resource, container)?;
     let (ratio, util, raw) = utilization_ratio(&metrics, &requests, target_utilization)?;
     let keep = Proposal {
         replicas: current,
@@ -362,7 +372,8 @@ mod tests {
         let now = 10 * MIN;
         let pods = vec![pod("a", Some(200), 0, Some(1000))];
         // 200m used of 200m requested = 100% against a 50% target: 2 replicas.
-        let p = resource_replicas(1, 50, "cpu", &pods, &metrics(&[("a", 200)], now), now).unwrap();
+        let p = resource_replicas(1, 50, "cpu", None, &pods, &metrics(&[("a", 200)], now), now)
+            .unwrap();
         assert_eq!(
             p,
             Proposal {
@@ -372,7 +383,16 @@ mod tests {
             }
         );
         // 1000m used (a busy loop): 500% → 10 replicas.
-        let p = resource_replicas(1, 50, "cpu", &pods, &metrics(&[("a", 1000)], now), now).unwrap();
+        let p = resource_replicas(
+            1,
+            50,
+            "cpu",
+            None,
+            &pods,
+            &metrics(&[("a", 1000)], now),
+            now,
+        )
+        .unwrap();
         assert_eq!(p.replicas, 10);
     }
 
@@ -386,7 +406,7 @@ mod tests {
         // 54% against 50%: ratio 1.08, within 10%.
         let m = metrics(&[("a", 54), ("b", 54)], now);
         assert_eq!(
-            resource_replicas(2, 50, "cpu", &pods, &m, now)
+            resource_replicas(2, 50, "cpu", None, &pods, &m, now)
                 .unwrap()
                 .replicas,
             2
@@ -394,7 +414,7 @@ mod tests {
         // 56%: ratio 1.12 → ceil(1.12 * 2) = 3.
         let m = metrics(&[("a", 56), ("b", 56)], now);
         assert_eq!(
-            resource_replicas(2, 50, "cpu", &pods, &m, now)
+            resource_replicas(2, 50, "cpu", None, &pods, &m, now)
                 .unwrap()
                 .replicas,
             3
@@ -405,15 +425,23 @@ mod tests {
     fn missing_request_is_an_error() {
         let now = 10 * MIN;
         let pods = vec![pod("web-1", None, 0, Some(1000))];
-        let e = resource_replicas(1, 50, "cpu", &pods, &metrics(&[("web-1", 10)], now), now)
-            .unwrap_err();
+        let e = resource_replicas(
+            1,
+            50,
+            "cpu",
+            None,
+            &pods,
+            &metrics(&[("web-1", 10)], now),
+            now,
+        )
+        .unwrap_err();
         assert_eq!(e, "missing request for cpu in container app of Pod web-1");
     }
 
     #[test]
     fn no_metrics_is_an_error() {
         let pods = vec![pod("a", Some(100), 0, Some(1000))];
-        let e = resource_replicas(1, 50, "cpu", &pods, &PodMetrics::new(), MIN).unwrap_err();
+        let e = resource_replicas(1, 50, "cpu", None, &pods, &PodMetrics::new(), MIN).unwrap_err();
         assert_eq!(
             e,
             "unable to get metrics for resource cpu: no metrics returned from resource metrics API"
@@ -431,7 +459,7 @@ mod tests {
         ];
         let m = metrics(&[("a", 200), ("c", 100)], now);
         // (200 + 0 + 0) / 300 = 66% against 50%: ceil(1.32 * 3) = 4.
-        let p = resource_replicas(3, 50, "cpu", &pods, &m, now).unwrap();
+        let p = resource_replicas(3, 50, "cpu", None, &pods, &m, now).unwrap();
         assert_eq!(p.replicas, 4);
         assert_eq!(
             p.utilization,
@@ -446,7 +474,7 @@ mod tests {
         ];
         let m = metrics(&[("a", 10)], now);
         assert_eq!(
-            resource_replicas(2, 50, "cpu", &pods, &m, now)
+            resource_replicas(2, 50, "cpu", None, &pods, &m, now)
                 .unwrap()
                 .replicas,
             2
@@ -465,7 +493,7 @@ mod tests {
         // Only a counts (100% vs 50%) and b, unready on a scale-up, counts as 0:
         // 100 / 200 = 50% → within tolerance: keep 2.
         assert_eq!(
-            resource_replicas(2, 50, "cpu", &pods, &m, now)
+            resource_replicas(2, 50, "cpu", None, &pods, &m, now)
                 .unwrap()
                 .replicas,
             2
