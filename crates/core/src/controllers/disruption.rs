@@ -187,7 +187,8 @@ impl DisruptionController {
                 }
             }
         }
-        Ok((scales.values().sum(), unmanaged))
+        let total = scales.values().map(|s| i64::from(*s)).sum::<i64>();
+        Ok((total.clamp(0, i64::from(i32::MAX)) as i32, unmanaged))
     }
 
     /// Upstream `getExpectedPodCount`: (expectedPods, desiredHealthy).
@@ -203,7 +204,7 @@ impl DisruptionController {
             let (expected, u) = self.expected_scale(ctx, obj, pods)?;
             unmanaged = u;
             let max = max_unavailable.scaled_value_from_int_or_percent(expected, true)?;
-            (expected, (expected - max).max(0))
+            (expected, expected.saturating_sub(max).max(0))
         } else if let Some(min_available) = &pdb.spec.min_available {
             match min_available {
                 IntOrString::Int(i) => (pods.len() as i32, *i),
@@ -337,7 +338,7 @@ impl DisruptionController {
                     && is_pod_ready(p)
             })
             .count() as i32;
-        let mut allowed = healthy - desired;
+        let mut allowed = healthy.saturating_sub(desired);
         if expected <= 0 || allowed <= 0 {
             allowed = 0;
         }

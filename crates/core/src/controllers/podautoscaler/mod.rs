@@ -249,17 +249,16 @@ fn go_label_selector(s: Option<&crate::api::LabelSelector>) -> String {
 
 /// `calculateScaleUpLimit`.
 fn scale_up_limit(current: i32) -> i32 {
-    (2 * current).max(4)
+    current.saturating_mul(2).max(4)
 }
 
 /// `getReplicasChangePerPeriod`.
 fn change_in_period(events: &[ScaleEvent], period_s: i32, now: Millis) -> i32 {
-    let cutoff = now - Millis::from(period_s) * 1000;
+    let cutoff = now.saturating_sub(Millis::from(period_s).saturating_mul(1000));
     events
         .iter()
         .filter(|e| e.at > cutoff)
-        .map(|e| e.change)
-        .sum()
+        .fold(0i32, |a, e| a.saturating_add(e.change))
 }
 
 impl HorizontalController {
@@ -331,7 +330,7 @@ impl HorizontalController {
                 };
                 let value = match resource {
                     // MilliValue of the nanocores, rounded up.
-                    "cpu" => (cpu + 999_999) / 1_000_000,
+                    "cpu" => cpu.saturating_add(999_999) / 1_000_000,
                     "memory" => memory.saturating_mul(1000),
                     _ => continue,
                 };
@@ -652,11 +651,12 @@ impl HorizontalController {
         let take_max = (select != "Min") == up;
         let mut result = if take_max { i32::MIN } else { i32::MAX };
         for p in &rules.policies {
-            let start = current - change_in_period(ups, p.period_seconds, now)
-                + change_in_period(downs, p.period_seconds, now);
+            let start = current
+                .saturating_sub(change_in_period(ups, p.period_seconds, now))
+                .saturating_add(change_in_period(downs, p.period_seconds, now));
             let proposed = match (p.type_.as_str(), up) {
-                ("Pods", true) => start + p.value,
-                ("Pods", false) => start - p.value,
+                ("Pods", true) => start.saturating_add(p.value),
+                ("Pods", false) => start.saturating_sub(p.value),
                 ("Percent", true) => {
                     (f64::from(start) * (1.0 + f64::from(p.value) / 100.0)).ceil() as i32
                 }

@@ -110,7 +110,7 @@ pub fn pod_requests(
                 continue;
             }
             match c.resources.requests.get(resource) {
-                Some(q) => sum += q.milli_value(),
+                Some(q) => sum = sum.saturating_add(q.milli_value()),
                 None => {
                     return Err(format!(
                         "missing request for {resource} in container {} of Pod {}",
@@ -130,20 +130,22 @@ fn utilization_ratio(
     requests: &BTreeMap<String, i64>,
     target: i32,
 ) -> Result<(f64, i32, i64), String> {
-    let (mut total, mut req_total, mut n) = (0i64, 0i64, 0i64);
+    // Wide sums: memory in milli-bytes over many pods overflows 64 bits.
+    let (mut total, mut req_total, mut n) = (0i128, 0i128, 0i128);
     for (name, m) in metrics {
         let Some(r) = requests.get(name) else {
             continue;
         };
-        total += m.value;
-        req_total += r;
+        total += i128::from(m.value);
+        req_total += i128::from(*r);
         n += 1;
     }
     if req_total == 0 {
         return Err("no metrics returned matched known pods".into());
     }
-    let util = (total * 100 / req_total) as i32;
-    Ok((f64::from(util) / f64::from(target), util, total / n))
+    let util = (total * 100 / req_total).clamp(0, i128::from(i32::MAX)) as i32;
+    let raw = (total / n).clamp(0, i128::from(i64::MAX)) as i64;
+    Ok((f64::from(util) / f64::from(target), util, raw))
 }
 
 /// The result for one Resource metric.
@@ -266,7 +268,8 @@ pub fn raw_resource_replicas(
     }
     // `GetMetricUsageRatio`.
     let usage_ratio = |m: &PodMetrics| {
-        let usage = m.values().map(|p| p.value).sum::<i64>() / m.len() as i64;
+        let sum: i128 = m.values().map(|p| i128::from(p.value)).sum();
+        let usage = (sum / m.len().max(1) as i128).clamp(0, i128::from(i64::MAX)) as i64;
         (usage as f64 / target as f64, usage)
     };
     let (ratio, usage) = usage_ratio(&metrics);
