@@ -23,8 +23,9 @@
 //! - the pod then gets the `DisruptionTarget` condition (reason `EvictionByEvictionAPI`)
 //!   and is deleted with the eviction's options (gracefully, as `kubectl delete`).
 //!
-//! Nothing computes PDB status yet (the disruption controller comes with the controllers):
-//! the checks read whatever status the PDB holds. The server is single-threaded, so the
+//! The checks read the status the disruption controller (`controllers/disruption.rs`)
+//! keeps; the pods recorded in `disruptedPods` stay out of its healthy count until they
+//! are deleted or 2 minutes pass. The server is single-threaded, so the
 //! conflict retries upstream runs (20 tries, 500 ms apart) reduce to one attempt; the
 //! resourceVersion preconditions upstream adds are still checked.
 
@@ -327,7 +328,7 @@ fn update_pod_condition(
 /// `pdbhelper.UpdateDisruptionAllowedCondition` with `meta.SetStatusCondition`: the
 /// `DisruptionAllowed` condition, True (`SufficientPods`) while disruptions are allowed,
 /// False (`InsufficientPods`) at 0.
-fn set_disruption_allowed_condition(
+pub(crate) fn set_disruption_allowed_condition(
     status: &mut crate::api::policy_v1::PodDisruptionBudgetStatus,
     now: Time,
 ) {
@@ -480,8 +481,21 @@ mod tests {
         let mut sh = shell();
         running_pod(&mut sh, "web-1", true);
         pdb(&mut sh, "web", MATCH_WEB);
+        // Status not yet observed for generation 1 (as before the disruption controller
+        // catches up).
+        pdb_status(&mut sh, "web", 1, 1, 1);
         let api = &mut sh.cluster.api;
-        // Status not yet observed for generation 1.
+        let Object::PodDisruptionBudget(p) = &*api
+            .get(Kind::PodDisruptionBudget, "default", "web")
+            .unwrap()
+        else {
+            panic!()
+        };
+        let mut p = (**p).clone();
+        if let Some(st) = p.status.as_mut() {
+            st.observed_generation = 0;
+        }
+        api.update_status(p.into_object()).unwrap();
         let e = api
             .evict("default", "web-1", &DeleteOptions::default())
             .unwrap_err();

@@ -1,9 +1,9 @@
 //! The garbage collector (`pkg/controller/garbagecollector`), for the default
 //! background propagation: when an object is deleted, the objects whose
 //! `ownerReferences` name it lose that reference, and those with no owner left are
-//! deleted in turn (a ReplicaSet's pods, a Deployment's ReplicaSets, a CronJob's Jobs,
-//! a Job's pods, the ControllerRevisions of DaemonSets and StatefulSets, and the
-//! claims a StatefulSet with `whenDeleted: Delete` owns).
+//! deleted in turn (a ReplicaSet's or ReplicationController's pods, a Deployment's
+//! ReplicaSets, a CronJob's Jobs, a Job's pods, the ControllerRevisions of DaemonSets
+//! and StatefulSets, and the claims a StatefulSet with `whenDeleted: Delete` owns).
 
 use crate::api::Kind;
 use crate::apiserver::store::{EventType, WatchFilter, WatchId};
@@ -11,13 +11,14 @@ use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::sim::{Component, ComponentCtx};
 
 /// The kinds whose objects own others here, and the kinds they own.
-const OWNERS: [Kind; 7] = [
+const OWNERS: [Kind; 8] = [
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::StatefulSet,
     Kind::DaemonSet,
     Kind::CronJob,
     Kind::Job,
+    Kind::ReplicationController,
     Kind::Pod,
 ];
 const DEPENDENTS: [Kind; 5] = [

@@ -4,12 +4,14 @@
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod garbage_collector;
 pub mod history;
 pub mod job;
 pub mod local_path;
 pub mod node_lifecycle;
 pub mod persistent_volume;
+pub mod podautoscaler;
 pub mod replicaset;
 pub mod statefulset;
 pub mod taint_eviction;

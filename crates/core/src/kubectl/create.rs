@@ -32,6 +32,7 @@ pub fn run_subcommand(ctx: &mut Ctx, sub: &str, rest: &[String]) -> Option<Outpu
         "secret" => create_secret(ctx, rest),
         "namespace" | "ns" => create_simple(ctx, rest, "namespace", Kind::Namespace),
         "serviceaccount" | "sa" => create_simple(ctx, rest, "serviceaccount", Kind::ServiceAccount),
+        "poddisruptionbudget" | "pdb" => create_pdb(ctx, rest),
         _ => return None,
     })
 }
@@ -500,6 +501,126 @@ fn create_simple(ctx: &mut Ctx, argv: &[String], sub: &str, kind: Kind) -> Outpu
         json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"creationTimestamp": null, "name": name}})
     };
     finish(ctx, &a, kind, obj, "created")
+}
+
+/// `metav1.ParseToLabelSelector`: `=`/`==` become matchLabels; `in`, `notin`, `key`
+/// and `!key` matchExpressions, in the parsed (key) order; `!=`, `gt`, `lt` are refused.
+fn parse_to_label_selector(text: &str) -> Result<Value, String> {
+    use crate::api::labels::Operator;
+    let sel = crate::api::labels::Selector::parse(text)?;
+    let mut labels = Map::new();
+    let mut exprs: Vec<Value> = Vec::new();
+    for r in sel.requirements() {
+        let mut values = r.values.clone();
+        values.sort();
+        let (op, values) = match r.operator {
+            Operator::Equals | Operator::DoubleEquals => {
+                labels.insert(
+                    r.key.clone(),
+                    json!(values.first().cloned().unwrap_or_default()),
+                );
+                continue;
+            }
+            Operator::In => ("In", values),
+            Operator::NotIn => ("NotIn", values),
+            Operator::Exists => ("Exists", Vec::new()),
+            Operator::DoesNotExist => ("DoesNotExist", Vec::new()),
+            Operator::GreaterThan | Operator::LessThan => {
+                return Err(format!(
+                    "{:?} isn't supported in label selectors",
+                    r.operator.as_str()
+                ))
+            }
+            Operator::NotEquals => {
+                return Err(format!(
+                    "{:?} is not a valid label selector operator",
+                    r.operator.as_str()
+                ))
+            }
+        };
+        let mut e = json!({"key": r.key, "operator": op});
+        if !values.is_empty() {
+            e["values"] = json!(values);
+        }
+        exprs.push(e);
+    }
+    let mut out = Map::new();
+    if !labels.is_empty() {
+        out.insert("matchLabels".into(), Value::Object(labels));
+    }
+    if !exprs.is_empty() {
+        out.insert("matchExpressions".into(), Value::Array(exprs));
+    }
+    Ok(Value::Object(out))
+}
+
+/// `kubectl create poddisruptionbudget NAME --selector=SELECTOR
+/// --min-available=N|--max-unavailable=N` (numbers or percentages).
+fn create_pdb(ctx: &mut Ctx, argv: &[String]) -> Output {
+    let cmd = "create poddisruptionbudget";
+    let a = match parse(
+        cmd,
+        argv,
+        &[
+            flag("selector", None, true),
+            flag("min-available", None, true),
+            flag("max-unavailable", None, true),
+        ],
+    ) {
+        Ok(a) => a,
+        Err(o) => return o,
+    };
+    let name = match one_name(&a, cmd) {
+        Ok(n) => n,
+        Err(o) => return o,
+    };
+    let selector = a.get("selector").unwrap_or("");
+    let min = a.get("min-available").unwrap_or("");
+    let max = a.get("max-unavailable").unwrap_or("");
+    let well_formed = |v: &str| {
+        let digits = v.strip_suffix('%').unwrap_or(v);
+        !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+    };
+    let invalid = if selector.is_empty() {
+        Some("a selector must be specified")
+    } else if min.is_empty() && max.is_empty() {
+        Some("one of min-available or max-unavailable must be specified")
+    } else if !min.is_empty() && !max.is_empty() {
+        Some("min-available and max-unavailable cannot be both specified")
+    } else if !min.is_empty() && !well_formed(min) {
+        Some("invalid format specified for min-available")
+    } else if !max.is_empty() && !well_formed(max) {
+        Some("invalid format specified for max-unavailable")
+    } else {
+        None
+    };
+    if let Some(e) = invalid {
+        return Output::err(format!("error: {e}\n"));
+    }
+    let selector = match parse_to_label_selector(selector) {
+        Ok(s) => s,
+        Err(e) => return Output::err(format!("error: {e}\n")),
+    };
+    // `intstr.Parse`: a number is an int, anything else a string.
+    let int_or_string = |v: &str| match v.parse::<i32>() {
+        Ok(n) => json!(n),
+        Err(_) => json!(v),
+    };
+    let mut spec = Map::new();
+    if !min.is_empty() {
+        spec.insert("minAvailable".into(), int_or_string(min));
+    } else {
+        spec.insert("maxUnavailable".into(), int_or_string(max));
+    }
+    spec.insert("selector".into(), selector);
+    let obj = json!({
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"creationTimestamp": null, "name": name},
+        "spec": spec,
+        "status": {"currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0},
+    });
+    finish(ctx, &a, Kind::PodDisruptionBudget, obj, "created")
 }
 
 /// `kubectl expose (TYPE NAME | TYPE/NAME) [--port=P] [--target-port=T] [--type=T]

@@ -11,6 +11,7 @@
 //! as kubectl's unstructured describer). Objects are read only through the API server.
 
 pub mod apps;
+pub mod autoscaling;
 pub mod core;
 pub mod generic;
 pub mod pod;
@@ -96,6 +97,9 @@ pub fn describe_object(api: &ApiServer, obj: &Object, s: &Settings) -> String {
         Object::Pod(p) => pod::describe_pod(api, p, s),
         Object::Deployment(d) => apps::describe_deployment(api, d, s),
         Object::ReplicaSet(rs) => apps::describe_replicaset(api, rs, s),
+        Object::ReplicationController(rc) => apps::describe_replication_controller(api, rc, s),
+        Object::HorizontalPodAutoscaler(h) => autoscaling::describe_hpa(api, h, s),
+        Object::PodDisruptionBudget(p) => autoscaling::describe_pdb(api, p, s),
         Object::DaemonSet(ds) => apps::describe_daemonset(api, ds, s),
         Object::StatefulSet(ss) => apps::describe_statefulset(api, ss, s),
         Object::Job(j) => apps::describe_job(api, j, s),
@@ -581,12 +585,66 @@ Events:              <none>
         run(
             &mut sh,
             "kubectl apply -f -",
-            Some("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: pdb\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: web\n"),
+            Some("apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: lock\nspec:\n  holderIdentity: me\n"),
         );
-        let got = run(&mut sh, "kubectl describe pdb pdb", None);
-        assert!(got.contains("API Version:  policy/v1\n"), "{got}");
-        assert!(got.contains("Kind:         PodDisruptionBudget\n"), "{got}");
-        assert!(got.contains("  Min Available:  1\n"), "{got}");
+        let got = run(&mut sh, "kubectl describe lease lock", None);
+        assert!(
+            got.contains("API Version:  coordination.k8s.io/v1\n"),
+            "{got}"
+        );
+        assert!(got.contains("Kind:         Lease\n"), "{got}");
+        assert!(got.contains("  Holder Identity:  me\n"), "{got}");
+    }
+
+    #[test]
+    fn describes_a_pdb_and_an_hpa() {
+        let mut sh = shell();
+        run(
+            &mut sh,
+            "kubectl apply -f -",
+            Some("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: pdb\nspec:\n  maxUnavailable: 25%\n  selector:\n    matchLabels:\n      app: web\n"),
+        );
+        assert_eq!(
+            run(&mut sh, "kubectl describe pdb pdb", None),
+            "Name:             pdb\nNamespace:        default\nMax unavailable:  25%\nSelector:         app=web\nStatus:\n    Allowed disruptions:  0\n    Current:              0\n    Desired:              0\n    Total:                0\nEvents:                   <none>\n"
+        );
+        run(
+            &mut sh,
+            "kubectl apply -f -",
+            Some("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n      name: memory\n      target:\n        type: AverageValue\n        averageValue: 100Mi\n  behavior:\n    scaleDown:\n      policies:\n      - type: Pods\n        value: 1\n        periodSeconds: 60\n"),
+        );
+        let got = run(
+            &mut sh,
+            "kubectl describe hpa web --show-events=false",
+            None,
+        );
+        assert_eq!(
+            got,
+            // One tabwriter block up to `Behavior:`; the last policy line and
+            // `Deployment pods:` share the next.
+            "Name:                       web\n\
+             Namespace:                  default\n\
+             Labels:                     <none>\n\
+             Annotations:                <none>\n\
+             CreationTimestamp:          Wed, 01 Jan 2025 00:00:00 +0000\n\
+             Reference:                  Deployment/web\n\
+             Metrics:                    ( current / target )\n\
+             \x20 resource memory on pods:  <unknown> / 100Mi\n\
+             Min replicas:               1\n\
+             Max replicas:               3\n\
+             Behavior:\n\
+             \x20 Scale Up:\n\
+             \x20   Stabilization Window: 0 seconds\n\
+             \x20   Select Policy: Max\n\
+             \x20   Policies:\n\
+             \x20     - Type: Pods     Value: 4    Period: 15 seconds\n\
+             \x20     - Type: Percent  Value: 100  Period: 15 seconds\n\
+             \x20 Scale Down:\n\
+             \x20   Select Policy: Max\n\
+             \x20   Policies:\n\
+             \x20     - Type: Pods  Value: 1  Period: 60 seconds\n\
+             Deployment pods:    0 current / 0 desired\n"
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ const FLAGS: &[Flag] = &[
 
 /// How long `--timeout=0` (infinite upstream) waits, in simulated milliseconds: long
 /// enough for any grace period a kubelet honours here, short enough that a drain blocked
-/// by a PodDisruptionBudget (nothing recomputes budgets yet) ends on its own.
+/// by a PodDisruptionBudget ends on its own.
 pub const INFINITE_TIMEOUT_CAP: Millis = 5 * 60 * 1000;
 /// The longest explicit `--timeout` honoured, in simulated milliseconds.
 pub const MAX_TIMEOUT: Millis = 60 * 60 * 1000;
@@ -1189,17 +1189,15 @@ mod tests {
         // Attempts at 0, 5 and 10 s; the fourth, at 15 s, finds the deadline passed.
         assert_eq!(sh.cluster.now() - start, 15_000);
         assert!(exists(&sh, "web-1"));
-        // With budget, the eviction takes it and records the pod.
-        let api = &mut sh.cluster.api;
-        let Object::PodDisruptionBudget(p) = &*api
-            .get(Kind::PodDisruptionBudget, "default", "web")
-            .unwrap()
-        else {
-            panic!()
-        };
-        let mut p = (**p).clone();
-        p.status.as_mut().unwrap().disruptions_allowed = 1;
-        api.update_status(p.into_object()).unwrap();
+        // With budget (the disruption controller recomputes it: 1 healthy, 0 wanted),
+        // the eviction takes it; the pod, now terminating, leaves the budget's count.
+        assert_eq!(
+            sh.exec(
+                "kubectl patch pdb web --type=merge -p '{\"spec\":{\"minAvailable\":0}}'",
+                None
+            ),
+            "poddisruptionbudget.policy/web patched\n"
+        );
         assert_eq!(
             sh.exec("kubectl drain node-1", None),
             "node/node-1 already cordoned\nevicting pod default/web-1\npod/web-1 evicted\nnode/node-1 drained\n"
@@ -1213,8 +1211,8 @@ mod tests {
             panic!()
         };
         let st = p.status.as_ref().unwrap();
-        assert_eq!(st.disruptions_allowed, 0);
-        assert!(st.disrupted_pods.contains_key("web-1"));
+        assert_eq!((st.disruptions_allowed, st.current_healthy), (0, 0));
+        assert!(st.disrupted_pods.is_empty(), "{st:?}");
     }
 
     #[test]

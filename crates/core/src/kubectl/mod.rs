@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod args;
+pub mod autoscale;
 pub mod cordon;
 pub mod create;
 pub mod create_job;
@@ -170,6 +171,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> Output {
         "exec" => exec::run(ctx, rest),
         "run" => run::run(ctx, rest),
         "scale" => scale::run(ctx, rest),
+        "autoscale" => autoscale::run(ctx, rest),
         "patch" => patch::run(ctx, rest),
         "set" => set::run(ctx, rest),
         "rollout" => rollout::run(ctx, rest),

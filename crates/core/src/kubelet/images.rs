@@ -193,6 +193,14 @@ fn httpd(_: &Exec) -> Process {
     Process::http_server(80, static_site, Vec::new()).using(1, 9_800 * KIB)
 }
 
+/// registry.k8s.io/hpa-example, the HPA walkthrough's php-apache: Apache on port 80,
+/// whose `index.php` burns CPU for each request and answers `OK!`. Its CPU under load
+/// comes from request traffic, which the simulated network will carry; until then it
+/// idles at 1m (its start-up logs are left out).
+fn hpa_example(_: &Exec) -> Process {
+    Process::http_server(80, any_path, Vec::new()).using(1, 12 * MIB)
+}
+
 fn redis(_: &Exec) -> Process {
     Process::tcp_server(
         6379,
@@ -1024,6 +1032,13 @@ impl Catalogue {
                 vish_stress,
             ),
             img("busybox", 2_160_000, &[], sh, shell_image),
+            img(
+                "hpa-example",
+                140 * MB,
+                &["docker-php-entrypoint"],
+                &["apache2-foreground"],
+                hpa_example,
+            ),
             img("alpine", 3_650_000, &[], &["/bin/sh"], shell_image),
             img("perl", 330 * MB, &[], &["perl5.34.3", "-de0"], perl),
             Image {

@@ -198,6 +198,15 @@ impl Cluster {
         c.add_component(Box::new(
             crate::controllers::statefulset::StatefulSetController::new(),
         ));
+        c.add_component(Box::new(
+            crate::controllers::replicaset::ReplicaSetController::replication_controller(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::disruption::DisruptionController::new(),
+        ));
+        c.add_component(Box::new(
+            crate::controllers::podautoscaler::HorizontalController::new(),
+        ));
         c.settle();
         c
     }

@@ -6,7 +6,7 @@ use super::writer::*;
 use super::{events_for, Settings};
 use crate::api::apps_v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use crate::api::batch_v1::{CronJob, Job};
-use crate::api::core_v1::PodTemplateSpec;
+use crate::api::core_v1::{PodTemplateSpec, ReplicationController};
 use crate::api::fields::FieldSelector;
 use crate::api::labels::Selector;
 use crate::api::meta::ObjectMeta;
@@ -26,14 +26,18 @@ fn selector_as_string(sel: Option<&LabelSelector>) -> String {
 /// `getPodStatusForController`: the phases of the pods the selector matches and the
 /// controller owns.
 fn pod_phases(api: &ApiServer, m: &ObjectMeta, sel: Option<&LabelSelector>) -> [usize; 4] {
+    match Selector::from_optional_label_selector(sel) {
+        Ok(selector) => pod_phases_by(api, m, &selector),
+        Err(_) => [0; 4],
+    }
+}
+
+fn pod_phases_by(api: &ApiServer, m: &ObjectMeta, selector: &Selector) -> [usize; 4] {
     let mut counts = [0usize; 4];
-    let Ok(selector) = Selector::from_optional_label_selector(sel) else {
-        return counts;
-    };
     let pods = api.list(
         Kind::Pod,
         Some(&m.namespace),
-        &selector,
+        selector,
         &FieldSelector::everything(),
     );
     for p in pods {
@@ -229,6 +233,65 @@ pub fn describe_replicaset(api: &ApiServer, rs: &ReplicaSet, s: &Settings) -> St
     }
     if s.show_events {
         let evs = events_for(api, m, Some("ReplicaSet"));
+        describe_events(&mut w, &evs, s.now);
+    }
+    w.finish()
+}
+
+/// `kubectl describe replicationcontroller` (`describeReplicationController`).
+pub fn describe_replication_controller(
+    api: &ApiServer,
+    rc: &ReplicationController,
+    s: &Settings,
+) -> String {
+    let m = &rc.metadata;
+    let status = rc.status.clone().unwrap_or_default();
+    let mut w = PrefixWriter::new();
+    wr!(w, LEVEL_0, "Name:\t{}\n", m.name);
+    wr!(w, LEVEL_0, "Namespace:\t{}\n", m.namespace);
+    let selector = if rc.spec.selector.is_empty() {
+        "<none>".to_string()
+    } else {
+        rc.spec
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    wr!(w, LEVEL_0, "Selector:\t{}\n", selector);
+    labels_multiline(&mut w, "Labels", &m.labels);
+    annotations_multiline(&mut w, "Annotations", &m.annotations);
+    wr!(
+        w,
+        LEVEL_0,
+        "Replicas:\t{} current / {} desired\n",
+        status.replicas,
+        rc.spec.replicas.unwrap_or(1)
+    );
+    w.write(LEVEL_0, "Pods Status:\t");
+    let phases = if rc.spec.selector.is_empty() {
+        [0; 4]
+    } else {
+        pod_phases_by(api, m, &Selector::from_set(&rc.spec.selector))
+    };
+    wr!(w, LEVEL_0, "{}\n", pods_status_line(phases));
+    describe_pod_template(
+        &mut w,
+        rc.spec
+            .template
+            .as_deref()
+            .unwrap_or(&PodTemplateSpec::default()),
+    );
+    if !status.conditions.is_empty() {
+        w.write(LEVEL_0, "Conditions:\n  Type\tStatus\tReason\n");
+        w.write(LEVEL_1, "----\t------\t------\n");
+        for c in &status.conditions {
+            wr!(w, LEVEL_1, "{} \t{}\t{}\n", c.type_, c.status, c.reason);
+        }
+    }
+    if s.show_events {
+        let evs = events_for(api, m, Some("ReplicationController"));
         describe_events(&mut w, &evs, s.now);
     }
     w.finish()
